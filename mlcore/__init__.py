@@ -1,0 +1,32 @@
+"""mlcore: the small deep-learning library that the book builds and explains.
+
+The pieces, and the chapters that derive them:
+
+* :mod:`mlcore.tensor` -- :class:`Tensor` and reverse-mode autograd (chapter 7)
+* :mod:`mlcore.ops` -- arithmetic, reductions and reshaping (chapter 7)
+* :mod:`mlcore.functional` -- activations, softmax and losses (chapters 5, 6, 8)
+* :mod:`mlcore.nn` -- modules, parameters and layers (chapters 6, 7)
+* :mod:`mlcore.optim` -- optimisers (chapter 9)
+* :mod:`mlcore.gradcheck` -- finite-difference gradient checks (chapter 6)
+"""
+
+from mlcore import functional, nn, ops, optim
+from mlcore.gradcheck import gradcheck, numerical_gradient, relative_error
+from mlcore.ops import concatenate, stack
+from mlcore.tensor import (
+    Function,
+    Tensor,
+    enable_grad,
+    get_default_dtype,
+    is_grad_enabled,
+    no_grad,
+    set_default_dtype,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
+    "get_default_dtype", "set_default_dtype", "gradcheck", "numerical_gradient",
+    "relative_error", "concatenate", "stack", "functional", "nn", "ops", "optim",
+]

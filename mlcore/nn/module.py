@@ -1,0 +1,148 @@
+"""``Module`` and ``Parameter``: how layers hold their weights (chapter 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from mlcore.tensor import Tensor
+
+__all__ = ["Parameter", "Module", "Sequential"]
+
+
+class Parameter(Tensor):
+    """A tensor that is a learnable weight: it always requires a gradient.
+
+    Float data is stored in the default dtype (float32) unless ``dtype`` is given.
+    """
+
+    def __init__(self, data: Any, dtype: Any = None):
+        super().__init__(data, requires_grad=True, dtype=dtype)
+
+    def __repr__(self) -> str:
+        return "Parameter" + super().__repr__()[len("Tensor"):]
+
+
+class Module:
+    """Base class of every layer and model.
+
+    A subclass creates its :class:`Parameter` and sub-module attributes in
+    ``__init__`` and computes its output in ``forward``.  Parameters are found
+    by walking the attributes in the order they were assigned, so
+    :meth:`parameters` always lists them in the same order.
+    """
+
+    training: bool = True
+
+    def forward(self, *args: Any, **kwargs: Any) -> Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        return self.forward(*args, **kwargs)
+
+    # -- discovering parameters ---------------------------------------------
+
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{name}.{i}", item
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Yield ``(dotted_name, parameter)`` for this module and all sub-modules."""
+        seen: set[int] = set()
+        for name, p in self._named_parameters(prefix):
+            if id(p) not in seen:  # a shared parameter is listed once
+                seen.add(id(p))
+                yield name, p
+
+    def _named_parameters(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter):
+                yield prefix + name, value
+        for name, child in self.named_children():
+            yield from child._named_parameters(f"{prefix}{name}.")
+
+    def parameters(self) -> list[Parameter]:
+        """All learnable parameters, in a fixed order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Reset the gradient of every parameter (gradients otherwise accumulate)."""
+        for p in self.parameters():
+            p.zero_grad()
+
+    # -- modes -------------------------------------------------------------------
+
+    def train(self, mode: bool = True) -> "Module":
+        """Put this module and its children in training mode (or evaluation mode)."""
+        self.training = mode
+        for _, child in self.named_children():
+            child.train(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode: e.g. dropout off, batch norm uses running statistics."""
+        return self.train(False)
+
+    # -- saving ------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter's values, by dotted name."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy values into the parameters; every name and shape must match."""
+        own = dict(self.named_parameters())
+        missing = sorted(set(own) - set(state))
+        unexpected = sorted(set(state) - set(own))
+        if missing or unexpected:
+            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        for name, p in own.items():
+            value = np.asarray(state[name])
+            if value.shape != p.shape:
+                raise ValueError(
+                    f"load_state_dict: '{name}' has shape {value.shape} in the state but "
+                    f"{p.shape} in the model"
+                )
+            p.data = value.astype(p.dtype, copy=True)
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Sequential(Module):
+    """Apply modules one after another: ``Sequential(a, b, c)(x) == c(b(a(x)))``."""
+
+    def __init__(self, *layers: Module):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential: argument {i} is a {type(layer).__name__}, not a Module")
+        self.layers = list(layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for i, layer in enumerate(self.layers):
+            yield str(i), layer

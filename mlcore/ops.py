@@ -1,0 +1,492 @@
+"""Primitive differentiable operations: arithmetic, reductions and reshaping.
+
+Every operation is a small :class:`~mlcore.tensor.Function` whose ``forward``
+and ``backward`` sit side by side.  ``backward`` receives the gradient of the
+loss with respect to the operation's output and returns the gradient with
+respect to each input, of that input's shape.  The rules are derived in
+chapter 7 ("Automatic differentiation"); chapter 6 derives the ones a dense
+layer needs by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import builtins
+
+import numpy as np
+
+from mlcore.tensor import Context, Function, Tensor, as_tensor, unbroadcast
+
+__all__ = [
+    "add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log",
+    "sum", "mean", "max", "reshape", "transpose", "getitem", "concatenate", "stack",
+]
+
+
+def _broadcast_shape(op: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
+    try:
+        return np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"{op}: cannot broadcast shapes {a.shape} and {b.shape} (trailing dimensions "
+            f"must be equal or 1)"
+        ) from None
+
+
+def _as_operand(x: Any, like: Tensor) -> Tensor:
+    """Wrap a Python number or array so that it takes ``like``'s float dtype."""
+    if isinstance(x, Tensor):
+        return x
+    arr = np.asarray(x)
+    if like.dtype.kind == "f" and arr.dtype.kind in "iubf":
+        return Tensor(arr, dtype=like.dtype)
+    return Tensor(arr)
+
+
+def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if isinstance(a, Tensor):
+        return a, _as_operand(b, a)
+    if isinstance(b, Tensor):
+        return _as_operand(a, b), b
+    return as_tensor(a), as_tensor(b)
+
+
+# ---------------------------------------------------------------------------
+# Element-wise arithmetic (with broadcasting)
+# ---------------------------------------------------------------------------
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _broadcast_shape("add", a, b)
+        ctx.shapes = a.shape, b.shape
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        sa, sb = ctx.shapes
+        return unbroadcast(grad, sa), unbroadcast(grad, sb)
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _broadcast_shape("sub", a, b)
+        ctx.shapes = a.shape, b.shape
+        return a - b
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        sa, sb = ctx.shapes
+        return unbroadcast(grad, sa), unbroadcast(-grad, sb)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _broadcast_shape("mul", a, b)
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        a, b = ctx.saved_arrays
+        ga = unbroadcast(grad * b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _broadcast_shape("div", a, b)
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        a, b = ctx.saved_arrays
+        ga = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        return -a
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        return -grad
+
+
+class Pow(Function):
+    """``a ** b`` for a tensor base and tensor exponent (both may broadcast)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _broadcast_shape("pow", a, b)
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        a, b, out = ctx.saved_arrays
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            # d(a^b)/da = b a^(b-1)
+            ga = unbroadcast(grad * b * a ** (b - 1), a.shape)
+        if ctx.needs_input_grad[1]:
+            # d(a^b)/db = a^b log a  (defined for a > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = unbroadcast(grad * out * np.log(a), b.shape)
+        return ga, gb
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        ctx.dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        return grad.astype(ctx.dtype)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """Element-wise ``a + b`` with broadcasting."""
+    return Add.apply(*_pair(a, b))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """Element-wise ``a - b`` with broadcasting."""
+    return Sub.apply(*_pair(a, b))
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """Element-wise ``a * b`` with broadcasting."""
+    return Mul.apply(*_pair(a, b))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """Element-wise ``a / b`` with broadcasting."""
+    return Div.apply(*_pair(a, b))
+
+
+def neg(a: Any) -> Tensor:
+    """``-a``."""
+    return Neg.apply(a)
+
+
+def pow(a: Any, b: Any) -> Tensor:
+    """Element-wise ``a ** b``; the gradient for ``b`` needs ``a > 0``."""
+    return Pow.apply(*_pair(a, b))
+
+
+# ---------------------------------------------------------------------------
+# Matrix product
+# ---------------------------------------------------------------------------
+
+
+class MatMul(Function):
+    """``a @ b`` with NumPy's rules: 1-D operands are promoted, leading axes broadcast.
+
+    For ``C = A B`` the backward pass is ``dA = dC B^T`` and ``dB = A^T dC``
+    (chapter 6 derives it entry by entry).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(
+                f"matmul: operands must have at least one dimension, got shapes {a.shape} "
+                f"and {b.shape} (use * for scalars)"
+            )
+        k_a = a.shape[-1]
+        k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if k_a != k_b:
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
+                f"{k_a} (last axis of the first) != {k_b} "
+                f"({'only' if b.ndim == 1 else 'second-to-last'} axis of the second)"
+            )
+        if a.ndim > 2 or b.ndim > 2:
+            batch_a = a.shape[:-2] if a.ndim > 1 else ()
+            batch_b = b.shape[:-2] if b.ndim > 1 else ()
+            try:
+                np.broadcast_shapes(batch_a, batch_b)
+            except ValueError:
+                raise ValueError(
+                    f"matmul: batch dimensions of shapes {a.shape} and {b.shape} do not broadcast"
+                ) from None
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        a, b = ctx.saved_arrays
+        # Promote 1-D operands to matrices so that one rule covers every case.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = g2 @ np.swapaxes(b2, -1, -2)
+            ga = unbroadcast(ga, a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = np.swapaxes(a2, -1, -2) @ g2
+            gb = unbroadcast(gb, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product ``a @ b`` (batched over leading axes, like :func:`numpy.matmul`)."""
+    return MatMul.apply(*_pair(a, b))
+
+
+# ---------------------------------------------------------------------------
+# Element-wise functions
+# ---------------------------------------------------------------------------
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (out,) = ctx.saved_arrays
+        return grad * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (a,) = ctx.saved_arrays
+        return grad / a
+
+
+def exp(a: Any) -> Tensor:
+    """Element-wise :math:`e^a`."""
+    return Exp.apply(a)
+
+
+def log(a: Any) -> Tensor:
+    """Element-wise natural logarithm."""
+    return Log.apply(a)
+
+
+# ---------------------------------------------------------------------------
+# Reductions
+# ---------------------------------------------------------------------------
+
+
+def _normalise_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not -ndim <= ax < builtins.max(ndim, 1):
+            raise ValueError(f"{op}: axis {ax} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(ax) % builtins.max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+def _expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool):
+    """Put back the reduced axes (as length 1) so ``grad`` broadcasts against the input."""
+    if not keepdims:
+        for ax in axes:
+            grad = np.expand_dims(grad, ax)
+    return grad
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        ctx.axes = _normalise_axis(axis, a.ndim, "sum")
+        ctx.shape, ctx.keepdims = a.shape, keepdims
+        return np.asarray(a.sum(axis=ctx.axes, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        # Every input element contributes with weight 1: copy the gradient back.
+        grad = _expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims)
+        return np.broadcast_to(grad, ctx.shape).copy()
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        ctx.axes = _normalise_axis(axis, a.ndim, "mean")
+        ctx.shape, ctx.keepdims = a.shape, keepdims
+        if a.size == 0:
+            raise ValueError("mean: cannot average an empty tensor")
+        ctx.count = int(np.prod([a.shape[ax] for ax in ctx.axes])) if ctx.axes else 1
+        return np.asarray(a.mean(axis=ctx.axes, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        grad = _expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims)
+        return np.broadcast_to(grad / ctx.count, ctx.shape).copy()
+
+
+class Max(Function):
+    """Maximum along axes; ties share the gradient equally (a valid subgradient)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        if a.size == 0:
+            raise ValueError("max: cannot take the maximum of an empty tensor")
+        ctx.axes = _normalise_axis(axis, a.ndim, "max")
+        ctx.keepdims = keepdims
+        out = a.max(axis=ctx.axes, keepdims=True)
+        mask = a == out
+        ctx.save_for_backward(mask / mask.sum(axis=ctx.axes, keepdims=True))
+        return out if keepdims else np.squeeze(out, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (share,) = ctx.saved_arrays
+        grad = _expand_reduced(grad, share.shape, ctx.axes, ctx.keepdims)
+        return (grad * share).astype(grad.dtype, copy=False)
+
+
+def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum over ``axis`` (all axes when ``None``)."""
+    return Sum.apply(a, axis=axis, keepdims=keepdims)
+
+
+def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis`` (all axes when ``None``)."""
+    return Mean.apply(a, axis=axis, keepdims=keepdims)
+
+
+def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Maximum over ``axis``; the gradient goes to the maximal entries."""
+    return Max.apply(a, axis=axis, keepdims=keepdims)
+
+
+# ---------------------------------------------------------------------------
+# Shape operations
+# ---------------------------------------------------------------------------
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.shape = a.shape
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} into {tuple(shape)}") from None
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        return grad.reshape(ctx.shape)
+
+
+class Transpose(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axes: Sequence[int] | None = None) -> np.ndarray:
+        if axes is not None and sorted(int(x) % builtins.max(a.ndim, 1) for x in axes) != list(range(a.ndim)):
+            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {a.ndim} axes of shape {a.shape}")
+        ctx.axes = axes
+        return np.transpose(a, axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        if ctx.axes is None:
+            return np.transpose(grad)
+        return np.transpose(grad, np.argsort(ctx.axes))
+
+
+class GetItem(Function):
+    """Indexing and slicing; repeated indices accumulate their gradients."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, index: Any) -> np.ndarray:
+        ctx.shape, ctx.index, ctx.dtype = a.shape, index, a.dtype
+        return np.asarray(a[index])
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.add.at(out, ctx.index, grad)  # add.at, not +=, so repeated indices add up
+        return out
+
+
+class Concatenate(Function):
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
+        try:
+            out = np.concatenate(arrays, axis=axis)
+        except ValueError:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise ValueError(f"concatenate: shapes {shapes} do not match except along axis {axis}") from None
+        ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
+
+
+def reshape(a: Any, shape: Sequence[int]) -> Tensor:
+    """View ``a`` with a new shape (one entry may be -1)."""
+    return Reshape.apply(a, shape=tuple(shape))
+
+
+def transpose(a: Any, axes: Sequence[int] | None = None) -> Tensor:
+    """Permute axes (reverse them when ``axes`` is ``None``)."""
+    return Transpose.apply(a, axes=None if axes is None else tuple(axes))
+
+
+def getitem(a: Any, index: Any) -> Tensor:
+    """``a[index]`` for any NumPy index: integers, slices, arrays, masks."""
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return GetItem.apply(a, index=index)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    if len(tensors) == 0:
+        raise ValueError("concatenate: needs at least one tensor")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along a new axis (built from :func:`reshape` and :func:`concatenate`)."""
+    if len(tensors) == 0:
+        raise ValueError("stack: needs at least one tensor")
+    tensors = [as_tensor(t) for t in tensors]
+    shape = tensors[0].shape
+    for t in tensors[1:]:
+        if t.shape != shape:
+            raise ValueError(f"stack: all tensors need the same shape, got {shape} and {t.shape}")
+    ax = axis % (len(shape) + 1)
+    expanded = [reshape(t, shape[:ax] + (1,) + shape[ax:]) for t in tensors]
+    return concatenate(expanded, axis=ax)
