@@ -10,7 +10,7 @@ The pieces, and the chapters that derive them:
 * :mod:`mlcore.gradcheck` -- finite-difference gradient checks (chapter 6)
 """
 
-from mlcore import functional, nn, ops, optim
+from mlcore import functional, nn, ops, optim, viz
 from mlcore.gradcheck import gradcheck, numerical_gradient, relative_error
 from mlcore.ops import concatenate, stack
 from mlcore.tensor import (
@@ -28,5 +28,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
     "get_default_dtype", "set_default_dtype", "gradcheck", "numerical_gradient",
-    "relative_error", "concatenate", "stack", "functional", "nn", "ops", "optim",
+    "relative_error", "concatenate", "stack", "functional", "nn", "ops", "optim", "viz",
 ]

@@ -233,11 +233,14 @@ class MatMul(Function):
         # Promote 1-D operands to matrices so that one rule covers every case.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = grad
-        if a.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
+        if a.ndim == 1 and b.ndim == 1:
+            g2 = grad.reshape(1, 1)
+        elif a.ndim == 1:
+            g2 = np.expand_dims(grad, -2)
+        elif b.ndim == 1:
+            g2 = np.expand_dims(grad, -1)
+        else:
+            g2 = grad
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = g2 @ np.swapaxes(b2, -1, -2)

@@ -135,9 +135,10 @@ class Function:
         tensors = tuple(as_tensor(x) for x in inputs)
         ctx = Context()
         ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
-        data = cls.forward(ctx, *(t.data for t in tensors), **options)
+        # np.asarray: NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays.
+        data = np.asarray(cls.forward(ctx, *(t.data for t in tensors), **options))
         requires_grad = _grad_enabled and any(ctx.needs_input_grad)
-        out = Tensor(data, dtype=data.dtype if isinstance(data, np.ndarray) else None)
+        out = Tensor(data, dtype=data.dtype)
         if requires_grad:
             out.requires_grad = True
             out._node = _Node(cls, ctx, tensors)
