@@ -114,3 +114,55 @@ def test_myst_nb_reads_chapters_through_the_stamping_hook():
     expected = mlcore_cache.dependency_hash(c.source for c in nb.cells if c.cell_type == "code")
     assert expected is not None
     assert first.metadata[mlcore_cache.METADATA_KEY] == expected
+
+
+def _header() -> str:
+    return ("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+            "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n")
+
+
+def test_book_build_reexecutes_only_chapters_that_use_a_changed_file(tmp_path):
+    """End to end with Jupyter Book: edit mlcore, rebuild, see which chapters execute."""
+    import subprocess
+
+    import yaml
+
+    book = tmp_path / "book"
+    pkg = book / "mlcore"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "ops.py").write_text("X = 1\n")
+    (pkg / "unused.py").write_text("Y = 1\n")
+    (book / "uses_ops.md").write_text(_header() + "# Uses ops\n\n```{code-cell} python3\nimport mlcore.ops\n```\n")
+    (book / "plain.md").write_text(_header() + "# Plain\n\n```{code-cell} python3\nx = 1\n```\n")
+    (book / "intro.md").write_text("# Intro\n")
+    (book / "_toc.yml").write_text(yaml.safe_dump(
+        {"format": "jb-book", "root": "intro", "chapters": [{"file": "uses_ops"}, {"file": "plain"}]}))
+    (book / "_config.yml").write_text(yaml.safe_dump({
+        "title": "t", "only_build_toc_files": True,
+        "execute": {"execute_notebooks": "cache", "cache": str(book / "_build" / ".jupyter_cache")},
+        "sphinx": {"local_extensions": {"mlcore_cache": str(ROOT / "book" / "_ext")},
+                   "config": {"mlcore_cache_root": str(book)}},
+    }))
+    jb = Path(sys.executable).with_name("jupyter-book")
+
+    def build() -> dict[str, str]:
+        result = subprocess.run([str(jb), "build", str(book), "-W", "-v"], capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        status = {}
+        for line in result.stdout.splitlines():
+            for name in ("uses_ops", "plain"):
+                if f"{name}.md" in line and "Executed notebook" in line:
+                    status[name] = "executed"
+                elif f"{name}.md" in line and "Using cached notebook" in line:
+                    status[name] = "cached"
+        return status
+
+    assert build() == {"uses_ops": "executed", "plain": "executed"}
+    (pkg / "unused.py").write_text("Y = 2\n")
+    assert build() == {}  # nothing it depends on changed: no chapter is even re-read
+    (pkg / "ops.py").write_text("X = 2\n")
+    assert build() == {"uses_ops": "executed"}  # re-read and re-executed; plain untouched
+    (pkg / "ops.py").write_text("X = 1\n")  # back to the first version: its outputs are cached
+    assert build() == {"uses_ops": "cached"}

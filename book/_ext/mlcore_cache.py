@@ -25,6 +25,7 @@ from typing import Iterable
 PACKAGE = "mlcore"
 METADATA_KEY = "mlcore_sources"
 ROOT = Path(__file__).resolve().parents[2]  # the repository
+_build_root = ROOT  # may be changed by the ``mlcore_cache_root`` Sphinx setting
 
 
 def _parse(source: str) -> ast.Module | None:
@@ -137,7 +138,7 @@ def _install_reader_hook() -> None:
         return
 
     def read_and_stamp(*args, **kwargs):
-        return stamp_notebook(original(*args, **kwargs))
+        return stamp_notebook(original(*args, **kwargs), _build_root)
 
     read_and_stamp._mlcore_stamped = True
     read.read_myst_markdown_notebook = read_and_stamp
@@ -155,11 +156,20 @@ def _note_dependencies(app, docname: str, source: list[str]) -> None:
     if not read.is_myst_markdown_notebook(source[0]):
         return
     nb = read.read_myst_markdown_notebook(source[0])
-    for path in notebook_dependencies(nb):
+    for path in notebook_dependencies(nb, _build_root):
         app.env.note_dependency(str(path))
 
 
+def _configure(app, config) -> None:
+    global _build_root
+    _build_root = Path(config.mlcore_cache_root or ROOT).resolve()
+
+
 def setup(app):
+    # The folder holding the ``mlcore`` package whose sources key the cache
+    # (the repository by default; the tests point it at a scratch copy).
+    app.add_config_value("mlcore_cache_root", "", "env")
+    app.connect("config-inited", _configure)
     _install_reader_hook()
     app.connect("source-read", _note_dependencies)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
