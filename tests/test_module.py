@@ -82,8 +82,19 @@ def test_state_dict_round_trip_and_errors():
     with pytest.raises(ValueError, match=r"'hidden.weight' has shape \(2, 2\) in the state but \(3, 4\)"):
         b.load_state_dict(state)
     del state["hidden.weight"]
-    with pytest.raises(KeyError, match="missing keys \\['hidden.weight'\\]"):
+    with pytest.raises(ValueError, match="missing keys \\['hidden.weight'\\]"):
         b.load_state_dict(state)
+
+
+def test_failed_load_leaves_model_unchanged():
+    model = TwoLayer()
+    before = model.state_dict()
+    state = {name: value + 1 for name, value in before.items()}
+    state["blocks.0.bias"] = np.zeros(5)  # the last parameter is wrong
+    with pytest.raises(ValueError, match="blocks.0.bias"):
+        model.load_state_dict(state)
+    for name, value in model.state_dict().items():
+        assert np.array_equal(value, before[name])
 
 
 def test_state_dict_holds_copies():

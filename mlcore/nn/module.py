@@ -97,20 +97,27 @@ class Module:
         return {name: p.data.copy() for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy values into the parameters; every name and shape must match."""
+        """Copy values into the parameters, in place; every name and shape must match.
+
+        All names and shapes are checked before anything is copied, so a
+        failed load leaves the model unchanged.
+        """
         own = dict(self.named_parameters())
+        problems = []
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
-        if missing or unexpected:
-            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        if missing:
+            problems.append(f"missing keys {missing}")
+        if unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        for name in sorted(set(own) & set(state)):
+            shape = np.shape(state[name])
+            if shape != own[name].shape:
+                problems.append(f"'{name}' has shape {shape} in the state but {own[name].shape} in the model")
+        if problems:
+            raise ValueError("load_state_dict: " + "; ".join(problems))
         for name, p in own.items():
-            value = np.asarray(state[name])
-            if value.shape != p.shape:
-                raise ValueError(
-                    f"load_state_dict: '{name}' has shape {value.shape} in the state but "
-                    f"{p.shape} in the model"
-                )
-            p.data = value.astype(p.dtype, copy=True)
+            p.data[...] = np.asarray(state[name])
 
     def __repr__(self) -> str:
         children = list(self.named_children())
