@@ -32,6 +32,11 @@ class Module:
     ``__init__`` and computes its output in ``forward``.  Parameters are found
     by walking the attributes in the order they were assigned, so
     :meth:`parameters` always lists them in the same order.
+
+    *Buffers* are arrays that belong to the model's state but are not learned
+    by gradient descent (batch norm's running statistics): a module names them
+    with :meth:`register_buffer`, and :meth:`state_dict` saves them with the
+    parameters.
     """
 
     training: bool = True
@@ -68,6 +73,20 @@ class Module:
         for name, child in self.named_children():
             yield from child._named_parameters(f"{prefix}{name}.")
 
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Store the array ``value`` as attribute ``name`` and save it in :meth:`state_dict`."""
+        setattr(self, name, np.asarray(value))
+        names = tuple(getattr(self, "_buffer_names", ()))
+        if name not in names:
+            self._buffer_names = names + (name,)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """Yield ``(dotted_name, array)`` for the buffers of this module and all sub-modules."""
+        for name in getattr(self, "_buffer_names", ()):
+            yield prefix + name, getattr(self, name)
+        for name, child in self.named_children():
+            yield from child.named_buffers(f"{prefix}{name}.")
+
     def parameters(self) -> list[Parameter]:
         """All learnable parameters, in a fixed order."""
         return [p for _, p in self.named_parameters()]
@@ -93,16 +112,19 @@ class Module:
     # -- saving ------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter's values, by dotted name."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """Copies of every parameter's and buffer's values, by dotted name."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update((name, b.copy()) for name, b in self.named_buffers())
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy values into the parameters, in place; every name and shape must match.
+        """Copy values into the parameters and buffers, in place; names and shapes must match.
 
         All names and shapes are checked before anything is copied, so a
         failed load leaves the model unchanged.
         """
-        own = dict(self.named_parameters())
+        own = {name: p.data for name, p in self.named_parameters()}
+        own.update(self.named_buffers())
         problems = []
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
@@ -116,8 +138,8 @@ class Module:
                 problems.append(f"'{name}' has shape {shape} in the state but {own[name].shape} in the model")
         if problems:
             raise ValueError("load_state_dict: " + "; ".join(problems))
-        for name, p in own.items():
-            p.data[...] = np.asarray(state[name])
+        for name, current in own.items():
+            current[...] = np.asarray(state[name])
 
     def __repr__(self) -> str:
         children = list(self.named_children())
