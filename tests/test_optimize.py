@@ -187,3 +187,17 @@ def test_bad_inputs():
         simulated_annealing(fn, np.zeros(2), cooling=1.5, rng=0)
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         particle_swarm(fn, fn.bounds, rng="0")
+
+
+def test_bfgs_passes_the_saddle_of_himmelblau():
+    """Regression: the line search used to re-evaluate alpha_max and collapse its zoom here."""
+    from scipy.optimize import minimize
+
+    from mlcore import optimize as opt
+
+    f = opt.Himmelblau()
+    x0 = np.random.default_rng(34).uniform(-5, 5, 2)
+    result = opt.bfgs(f, x0, jac=f.gradient)
+    reference = minimize(f, x0, jac=f.gradient, method="BFGS")
+    assert result.success, result.message
+    assert result.fun < 1e-10 and reference.fun < 1e-10

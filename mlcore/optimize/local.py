@@ -111,7 +111,9 @@ class LineSearchResult:
     alpha : float, the step
     f_new : float, f(x + alpha p)
     g_new : ndarray, shape (d,), gradient at x + alpha p
-    success : bool, the strong Wolfe conditions hold at alpha
+    success : bool, the strong Wolfe conditions hold at alpha (when False, a positive
+        alpha still satisfies sufficient decrease: the search stopped at alpha_max or its
+        interval collapsed)
     """
 
     alpha: float
@@ -177,6 +179,8 @@ def line_search_wolfe(
     def zoom(lo: float, hi: float, phi_lo: float, dphi_lo: float, g_lo: np.ndarray, phi_hi: float) -> LineSearchResult:
         for _ in range(max_iter):
             width = hi - lo
+            if abs(width) <= 1e-14 * max(1.0, abs(lo)):
+                break  # the interval has collapsed: nothing more to gain
             denominator = 2.0 * (phi_hi - phi_lo - dphi_lo * width)
             alpha = lo - dphi_lo * width**2 / denominator if denominator != 0 else lo + 0.5 * width
             if not (min(lo, hi) + 0.1 * abs(width) <= alpha <= max(lo, hi) - 0.1 * abs(width)):
@@ -204,6 +208,10 @@ def line_search_wolfe(
             return LineSearchResult(alpha, phi_a, g_a, True)
         if dphi_a >= 0:
             return zoom(alpha, alpha_prev, phi_a, dphi_a, g_a, phi_prev)
+        if alpha >= alpha_max:
+            # Still descending at the largest allowed step: stop there (Nocedal & Wright,
+            # Alg. 3.5). Sufficient decrease holds; the curvature condition does not.
+            return LineSearchResult(alpha, phi_a, g_a, False)
         alpha_prev, phi_prev, dphi_prev, g_prev = alpha, phi_a, dphi_a, g_a
         alpha = min(2.0 * alpha, alpha_max)
     return LineSearchResult(alpha_prev, phi_prev, g_prev, False)
@@ -287,7 +295,9 @@ def bfgs(
             if g @ p >= 0:  # numerical trouble: restart along steepest descent
                 H, p = np.eye(x.size), -g
             step = line_search_wolfe(obj, gradient, x, p, fx, g, c1=c1, c2=c2)
-            if not step.success:
+            # A step that only decreases f (the line search hit alpha_max or its
+            # interval collapsed) is still taken; the update below is skipped if y's <= 0.
+            if not step.success and not (step.alpha > 0 and step.f_new < fx):
                 obj.record(x)
                 return obj.result(False, "line search found no step satisfying the Wolfe conditions")
             s = step.alpha * p
