@@ -189,10 +189,12 @@ class GaussianMixture:
       :math:`\Sigma_k = \frac{1}{n_k}\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top + \epsilon I`
       (only the diagonal for ``covariance_type="diag"``).
 
-    Each EM step cannot decrease the log-likelihood (for :math:`\epsilon = 0`;
-    with the floor :math:`\epsilon` = ``reg_covar`` it cannot decrease the
-    log-likelihood penalised by :math:`-\frac{\epsilon}{2}\sum_k n_k \mathrm{tr}\,\Sigma_k^{-1}`,
-    a change far below the tolerances in use).  The floor keeps a component
+    For :math:`\epsilon = 0` each EM step cannot decrease the log-likelihood
+    :math:`\ell`.  With the floor :math:`\epsilon` = ``reg_covar`` the M-step
+    is no longer the exact maximiser, and chapter 3 derives the bound
+    :math:`\ell_\text{new} - \ell_\text{old} \ge \frac{\epsilon}{2n}\sum_k n_k
+    (\mathrm{tr}\,\Sigma_{k,\text{new}}^{-1} - \mathrm{tr}\,\Sigma_{k,\text{old}}^{-1})`;
+    for the default tiny :math:`\epsilon` any decrease is far below the tolerances in use.  The floor keeps a component
     that collapses onto one point from producing a singular covariance and NaN.
 
     Initialisation: means from :func:`kmeans_plusplus` (or ``means_init``);
