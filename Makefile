@@ -7,6 +7,10 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
+# The chapters multiply small matrices, for which extra BLAS threads cost more
+# to synchronise than they save (and crawl when the machine is busy).
+OPENBLAS_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS
 
 .PHONY: book test notebooks lab serve clean install
 

@@ -13,9 +13,15 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-import jupytext
-import pytest
-from nbval import plugin as nbval_plugin
+import os
+
+# Chapter kernels inherit this: the chapters multiply small matrices, for which
+# extra BLAS threads cost more to synchronise than they save (`make` sets it too).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import jupytext  # noqa: E402
+import pytest  # noqa: E402
+from nbval import plugin as nbval_plugin  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 CHAPTERS = ROOT / "chapters"

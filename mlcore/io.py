@@ -92,7 +92,7 @@ def load(path: str | Path) -> dict[str, np.ndarray]:
 
 
 def load_into(module: Module, path: str | Path) -> None:
-    """Load the parameters saved in ``path`` into ``module``, checking every name and shape first.
+    """Load the parameters and buffers saved in ``path`` into ``module``, checking every name and shape first.
 
     Values are converted to each parameter's dtype. Nothing is changed
     unless the file matches the module exactly.
@@ -108,6 +108,7 @@ def load_into(module: Module, path: str | Path) -> None:
     """
     state = load(path)
     own = {name: p.shape for name, p in module.named_parameters()}
+    own.update((name, b.shape) for name, b in module.named_buffers())
     problems = []
     missing = [name for name in own if name not in state]
     unexpected = [name for name in state if name not in own]

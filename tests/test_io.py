@@ -82,3 +82,18 @@ def test_load_errors(tmp_path):
     np.save(tmp_path / "single.npy", np.zeros(3))
     with pytest.raises(ValueError, match="holds a single array"):
         io.load(tmp_path / "single.npy")
+
+
+def test_round_trip_of_a_model_with_buffers(tmp_path):
+    """Batch norm's running statistics are buffers: saved and restored with the parameters."""
+    import mlcore as mc
+
+    rng = np.random.default_rng(0)
+    model = mc.nn.Sequential(mc.nn.Linear(3, 4, rng=0), mc.nn.BatchNorm1d(4))
+    model(mc.Tensor(rng.standard_normal((16, 3))))  # updates the running statistics
+    io.save(model, tmp_path / "m.npz")
+    fresh = mc.nn.Sequential(mc.nn.Linear(3, 4, rng=1), mc.nn.BatchNorm1d(4))
+    io.load_into(fresh, tmp_path / "m.npz")
+    for (name, a), (_, b) in zip(sorted(model.state_dict().items()), sorted(fresh.state_dict().items())):
+        assert np.array_equal(a, b), name
+    assert not np.allclose(fresh.layers[1].running_mean, 0)
