@@ -45,9 +45,8 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        mask = x > 0
-        ctx.save_for_backward(mask)
-        return np.where(mask, x, 0).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x > 0)
+        return np.maximum(x, 0).astype(x.dtype, copy=False)  # maximum keeps NaN: it must not hide
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):

@@ -241,3 +241,8 @@ def test_training_an_mlp_reduces_the_loss():
     accuracy = (model(mc.Tensor(X)).argmax(axis=1) == y).mean()
     assert loss.item() < 0.1 * first
     assert accuracy > 0.95
+
+
+def test_relu_propagates_nan_instead_of_hiding_it():
+    out = F.relu(mc.Tensor([np.nan, -1.0, 2.0])).data
+    assert np.isnan(out[0]) and out[1] == 0 and out[2] == 2
