@@ -11,6 +11,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from mlcore._random import check_rng  # noqa: F401  (re-exported)
 
 __all__ = [
     "ConvergenceWarning",
@@ -94,15 +95,6 @@ def check_n_features(X: Any, n_features: int, name: str = "X") -> np.ndarray:
             f"with {n_features} features"
         )
     return X
-
-
-def check_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """Turn a seed (or ``None``) into a :class:`numpy.random.Generator`; pass a Generator through."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None; got {type(rng).__name__}")
 
 
 def check_positive(value: float, name: str, allow_zero: bool = False) -> float:

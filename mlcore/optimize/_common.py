@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from mlcore._random import check_rng  # noqa: F401  (re-exported)
 
 __all__ = ["OptimizeResult", "Objective", "BudgetExhausted", "check_x0", "check_bounds", "check_budget", "check_rng"]
 
@@ -135,10 +136,3 @@ def check_budget(max_fev: int) -> int:
     return int(max_fev)
 
 
-def check_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """A Generator from a seed or ``None``; a Generator passes through."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None; got {type(rng).__name__}")
