@@ -134,5 +134,3 @@ def check_budget(max_fev: int) -> int:
     if isinstance(max_fev, bool) or not isinstance(max_fev, (int, np.integer)) or max_fev < 1:
         raise ValueError(f"max_fev must be a positive integer; got {max_fev!r}")
     return int(max_fev)
-
-
