@@ -117,3 +117,13 @@ def test_structural_build_has_no_warnings(tmp_path):
     html = tmp_path / "_build" / "html"
     for chapter in CHAPTERS:
         assert (html / "chapters" / (chapter.stem + ".html")).is_file()
+
+
+def test_bibliography_keys_are_unique():
+    import re
+    from collections import Counter
+
+    keys = re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "book" / "references.bib").read_text(encoding="utf8"), re.M)
+    assert keys, "no entries found in book/references.bib"
+    duplicated = [k for k, n in Counter(keys).items() if n > 1]
+    assert not duplicated, f"duplicate bibliography keys: {duplicated}"
