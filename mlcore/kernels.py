@@ -1,0 +1,243 @@
+"""The hot loops of convolution and pooling: im2col/col2im and pooling kernels.
+
+Chapter 14: Convolutional networks.  A convolution layer correlates every
+``KH x KW`` window of its (padded) input with every filter.  *im2col* copies
+each window into a column, so that the whole layer becomes one matrix
+product that BLAS computes fast; *col2im* is its adjoint, adding every
+column back onto the window it came from (windows overlap, so entries
+accumulate).  The backward pass of a convolution needs exactly that:
+:math:`\\partial L/\\partial X = \\mathrm{col2im}(W^\\top \\,\\partial L/\\partial Y)`.
+
+Two versions of each transform live here, with the same arguments and results:
+
+* :func:`im2col` / :func:`col2im` in NumPy: a loop over the ``KH*KW`` kernel
+  offsets, each moving one strided slice for all samples and channels at once;
+* :func:`im2col_numba` / :func:`col2im_numba`: the element loops compiled by
+  Numba, one pass over memory.
+
+and the pooling kernels, compiled by Numba: max pooling that records where
+each maximum was (its backward pass sends the gradient only there) and
+average pooling (its backward pass spreads the gradient evenly).
+
+Every function takes an already *padded* input ``xp`` of shape
+``(N, C, Hp, Wp)`` and returns the gradient for that padded input; the caller
+(:mod:`mlcore.conv`) pads and crops.  Compiled code is cached on disk
+(``cache=True``), so a new process does not compile again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "im2col", "col2im", "im2col_numba", "col2im_numba",
+    "max_pool_forward_numba", "max_pool_backward_numba",
+    "avg_pool_forward_numba", "avg_pool_backward_numba",
+]
+
+
+def _last_start(offset: int, step: int, count: int) -> int:
+    """One past the last index of ``offset, offset + step, ...`` (``count`` terms): a slice end."""
+    return offset + step * (count - 1) + 1
+
+
+# ---------------------------------------------------------------------------
+# im2col / col2im in NumPy: a loop over kernel offsets, never over samples
+# ---------------------------------------------------------------------------
+
+
+def im2col(xp: np.ndarray, kh: int, kw: int, stride: tuple[int, int], dilation: tuple[int, int],
+           oh: int, ow: int) -> np.ndarray:
+    """Copy every ``kh x kw`` window of ``xp`` into a column.
+
+    Parameters
+    ----------
+    xp : ndarray, shape (N, C, Hp, Wp)
+        The padded input.
+    kh, kw : int
+        Kernel size.
+    stride, dilation : (int, int)
+        Step between windows; step between the taps of one window.
+    oh, ow : int
+        Number of windows down and across.
+
+    Returns
+    -------
+    ndarray, shape (N, C*kh*kw, oh*ow)
+        ``cols[n, (c, i, j), (a, b)] = xp[n, c, a*sh + i*dh, b*sw + j*dw]``.
+    """
+    (sh, sw), (dh, dw) = stride, dilation
+    n, c = xp.shape[:2]
+    cols = np.empty((n, c, kh, kw, oh, ow), dtype=xp.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            top, left = i * dh, j * dw
+            cols[:, :, i, j] = xp[:, :, top:_last_start(top, sh, oh):sh, left:_last_start(left, sw, ow):sw]
+    return cols.reshape(n, c * kh * kw, oh * ow)  # (N, C, kh, kw, oh, ow) -> (N, C*kh*kw, oh*ow)
+
+
+def col2im(cols: np.ndarray, padded_shape: tuple[int, int, int, int], kh: int, kw: int,
+           stride: tuple[int, int], dilation: tuple[int, int], oh: int, ow: int) -> np.ndarray:
+    """Adjoint of :func:`im2col`: add every column back onto its window.
+
+    Parameters
+    ----------
+    cols : ndarray, shape (N, C*kh*kw, oh*ow)
+    padded_shape : (N, C, Hp, Wp)
+        Shape of the padded input the columns were taken from.
+    kh, kw, stride, dilation, oh, ow
+        As for :func:`im2col`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, Hp, Wp)
+        Where windows overlap, their contributions are summed.
+    """
+    (sh, sw), (dh, dw) = stride, dilation
+    n, c = padded_shape[:2]
+    cols = cols.reshape(n, c, kh, kw, oh, ow)  # (N, C*kh*kw, oh*ow) -> (N, C, kh, kw, oh, ow)
+    xp = np.zeros(padded_shape, dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            top, left = i * dh, j * dw
+            xp[:, :, top:_last_start(top, sh, oh):sh, left:_last_start(left, sw, ow):sw] += cols[:, :, i, j]
+    return xp
+
+
+# ---------------------------------------------------------------------------
+# im2col / col2im compiled by Numba: one gather (scatter-add) pass over memory
+#
+# The large arrays are allocated by NumPy and passed in: NumPy asks the kernel
+# for huge pages on big arrays, which makes the first write to a fresh
+# 40 MB column matrix several times cheaper than Numba's own allocation.
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _im2col_kernel(xp, cols, sh, sw, dh, dw):
+    n, c, kh, kw, oh, ow = cols.shape
+    for s in range(n):
+        for ch in range(c):
+            for i in range(kh):
+                for j in range(kw):
+                    for a in range(oh):
+                        row = xp[s, ch, a * sh + i * dh]
+                        for b in range(ow):
+                            cols[s, ch, i, j, a, b] = row[b * sw + j * dw]
+    return cols
+
+
+@njit(cache=True)
+def _col2im_kernel(cols, xp, sh, sw, dh, dw):
+    n, c, kh, kw, oh, ow = cols.shape
+    for s in range(n):
+        for ch in range(c):
+            for i in range(kh):
+                for j in range(kw):
+                    for a in range(oh):
+                        row = xp[s, ch, a * sh + i * dh]
+                        for b in range(ow):
+                            row[b * sw + j * dw] += cols[s, ch, i, j, a, b]
+    return xp
+
+
+def im2col_numba(xp: np.ndarray, kh: int, kw: int, stride: tuple[int, int], dilation: tuple[int, int],
+                 oh: int, ow: int) -> np.ndarray:
+    """:func:`im2col` as one compiled gather loop (same arguments, same result)."""
+    n, c = xp.shape[:2]
+    cols = np.empty((n, c, kh, kw, oh, ow), dtype=xp.dtype)
+    _im2col_kernel(np.ascontiguousarray(xp), cols, *stride, *dilation)
+    return cols.reshape(n, c * kh * kw, oh * ow)  # (N, C, kh, kw, oh, ow) -> (N, C*kh*kw, oh*ow)
+
+
+def col2im_numba(cols: np.ndarray, padded_shape: tuple[int, int, int, int], kh: int, kw: int,
+                 stride: tuple[int, int], dilation: tuple[int, int], oh: int, ow: int) -> np.ndarray:
+    """:func:`col2im` as one compiled scatter-add loop (same arguments, same result)."""
+    n, c = padded_shape[:2]
+    cols = np.ascontiguousarray(cols).reshape(n, c, kh, kw, oh, ow)
+    return _col2im_kernel(cols, np.zeros(padded_shape, dtype=cols.dtype), *stride, *dilation)
+
+
+# ---------------------------------------------------------------------------
+# Pooling kernels compiled by Numba
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def max_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
+    """Max over each ``kh x kw`` window of ``xp`` (N, C, Hp, Wp), and where it was.
+
+    Returns ``y`` (N, C, oh, ow) and ``argmax`` (N, C, oh, ow): the flat index
+    ``row * Wp + col`` of the maximum in its ``(Hp, Wp)`` plane (the first one on ties).
+    """
+    n, c, _, wp = xp.shape
+    y = np.empty((n, c, oh, ow), dtype=xp.dtype)
+    argmax = np.empty((n, c, oh, ow), dtype=np.int64)
+    for s in range(n):
+        for ch in range(c):
+            plane = xp[s, ch]
+            for a in range(oh):
+                for b in range(ow):
+                    best_r, best_c = a * sh, b * sw
+                    best = plane[best_r, best_c]
+                    for i in range(kh):
+                        for j in range(kw):
+                            v = plane[a * sh + i, b * sw + j]
+                            if v > best:
+                                best, best_r, best_c = v, a * sh + i, b * sw + j
+                    y[s, ch, a, b] = best
+                    argmax[s, ch, a, b] = best_r * wp + best_c
+    return y, argmax
+
+
+@njit(cache=True)
+def max_pool_backward_numba(grad, argmax, hp, wp):
+    """Send each output gradient to the input entry that was the maximum (adding on overlaps).
+
+    ``grad`` and ``argmax`` have shape (N, C, oh, ow); returns (N, C, hp, wp).
+    """
+    n, c, oh, ow = grad.shape
+    dxp = np.zeros((n, c, hp * wp), dtype=grad.dtype)
+    for s in range(n):
+        for ch in range(c):
+            for a in range(oh):
+                for b in range(ow):
+                    dxp[s, ch, argmax[s, ch, a, b]] += grad[s, ch, a, b]
+    return dxp.reshape(n, c, hp, wp)
+
+
+@njit(cache=True)
+def avg_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
+    """Mean of each ``kh x kw`` window of ``xp`` (N, C, Hp, Wp) -> (N, C, oh, ow)."""
+    n, c = xp.shape[0], xp.shape[1]
+    y = np.empty((n, c, oh, ow), dtype=xp.dtype)
+    scale = 1.0 / (kh * kw)
+    for s in range(n):
+        for ch in range(c):
+            plane = xp[s, ch]
+            for a in range(oh):
+                for b in range(ow):
+                    total = 0.0
+                    for i in range(kh):
+                        for j in range(kw):
+                            total += plane[a * sh + i, b * sw + j]
+                    y[s, ch, a, b] = total * scale
+    return y
+
+
+@njit(cache=True)
+def avg_pool_backward_numba(grad, kh, kw, sh, sw, hp, wp):
+    """Spread each output gradient evenly, ``grad / (kh*kw)``, over its window -> (N, C, hp, wp)."""
+    n, c, oh, ow = grad.shape
+    dxp = np.zeros((n, c, hp, wp), dtype=grad.dtype)
+    scale = 1.0 / (kh * kw)
+    for s in range(n):
+        for ch in range(c):
+            for a in range(oh):
+                for b in range(ow):
+                    share = grad[s, ch, a, b] * scale
+                    for i in range(kh):
+                        for j in range(kw):
+                            dxp[s, ch, a * sh + i, b * sw + j] += share
+    return dxp
