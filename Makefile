@@ -6,13 +6,15 @@ STAMP  := $(VENV)/.installed
 # Kernels started by Jupyter Book and nbval must find the virtual environment's python.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-export MPLBACKEND := Agg
+# No MPLBACKEND here: the chapters' kernels must use matplotlib's inline
+# backend (ipykernel's default), or the book would have no figures.
+unexport MPLBACKEND
 # The chapters multiply small matrices, for which extra BLAS threads cost more
 # to synchronise than they save (and crawl when the machine is busy).
 OPENBLAS_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS
 
-.PHONY: book test notebooks lab serve clean install
+.PHONY: bench book test notebooks lab serve clean install
 
 install: $(STAMP)
 
@@ -27,7 +29,9 @@ $(STAMP): pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
 
-## make test: unit tests, every chapter through nbval, structural book build
+## make test: unit tests, every chapter through nbval, a strict structural build,
+## and the built site in headless Chromium (tests/test_site.py builds the book
+## first, as `make book` does, reusing its execution cache)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
@@ -35,6 +39,19 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	mkdir -p _build/notebooks
 	for f in chapters/*.md; do $(BIN)/jupytext --to ipynb -o _build/notebooks/$$(basename $$f .md).ipynb $$f || exit 1; done
+
+## make lab: open the chapters in JupyterLab; jupytext opens each .md as a notebook
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	mkdir -p $(dir $(LAB_SETTINGS))
+	test -f $(LAB_SETTINGS) || echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $(LAB_SETTINGS)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) chapters/
+
+## make bench: time mlcore's conv layers against PyTorch CPU (when installed) and Numba's cache
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/numba_cache.py
 
 ## make serve: serve the built book on http://localhost:8000
 serve:

@@ -23,14 +23,20 @@ __all__ = ["gradcheck", "numerical_gradient", "relative_error", "GradcheckResult
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """:math:`\\|a-b\\| / \\max(\\|a\\|, \\|b\\|)`, and 0 when both are zero."""
+    """:math:`\\|a-b\\| / \\max(\\|a\\|, \\|b\\|)`, and 0 when both are zero.
+
+    Chapter 6: Backpropagation.
+    """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = max(np.linalg.norm(a), np.linalg.norm(b))
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of a scalar function of one float64 array."""
+    """Central-difference gradient of a scalar function of one float64 array.
+
+    Chapter 6: Backpropagation.
+    """
     x = np.array(x, dtype=np.float64)
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
@@ -47,7 +53,10 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
 
 @dataclass
 class GradcheckResult:
-    """What :func:`gradcheck` found: one relative error per input."""
+    """What :func:`gradcheck` found: one relative error per input.
+
+    Chapter 6: Backpropagation.
+    """
 
     errors: list[float]
     analytic: list[np.ndarray] = field(repr=False)
@@ -97,6 +106,8 @@ def gradcheck(
     GradcheckResult
         ``errors[i]`` is the relative error of the gradient for ``inputs[i]``;
         the result is truthy when every error is below ``tol``.
+
+    Chapter 6: Backpropagation.
     """
     arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
     if not arrays:

@@ -159,32 +159,50 @@ class Cast(Function):
 
 
 def add(a: Any, b: Any) -> Tensor:
-    """Element-wise ``a + b`` with broadcasting."""
+    """Element-wise ``a + b`` with broadcasting.
+
+    Chapter 7: Automatic differentiation.
+    """
     return Add.apply(*_pair(a, b))
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    """Element-wise ``a - b`` with broadcasting."""
+    """Element-wise ``a - b`` with broadcasting.
+
+    Chapter 7: Automatic differentiation.
+    """
     return Sub.apply(*_pair(a, b))
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    """Element-wise ``a * b`` with broadcasting."""
+    """Element-wise ``a * b`` with broadcasting.
+
+    Chapter 7: Automatic differentiation.
+    """
     return Mul.apply(*_pair(a, b))
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """Element-wise ``a / b`` with broadcasting."""
+    """Element-wise ``a / b`` with broadcasting.
+
+    Chapter 7: Automatic differentiation.
+    """
     return Div.apply(*_pair(a, b))
 
 
 def neg(a: Any) -> Tensor:
-    """``-a``."""
+    """``-a``.
+
+    Chapter 7: Automatic differentiation.
+    """
     return Neg.apply(a)
 
 
 def pow(a: Any, b: Any) -> Tensor:
-    """Element-wise ``a ** b``; the gradient for ``b`` needs ``a > 0``."""
+    """Element-wise ``a ** b``; the gradient for ``b`` needs ``a > 0``.
+
+    Chapter 7: Automatic differentiation.
+    """
     return Pow.apply(*_pair(a, b))
 
 
@@ -252,7 +270,10 @@ class MatMul(Function):
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product ``a @ b`` (batched over leading axes, like :func:`numpy.matmul`)."""
+    """Matrix product ``a @ b`` (batched over leading axes, like :func:`numpy.matmul`).
+
+    Chapter 7: Automatic differentiation.
+    """
     return MatMul.apply(*_pair(a, b))
 
 
@@ -287,12 +308,18 @@ class Log(Function):
 
 
 def exp(a: Any) -> Tensor:
-    """Element-wise :math:`e^a`."""
+    """Element-wise :math:`e^a`.
+
+    Chapter 7: Automatic differentiation.
+    """
     return Exp.apply(a)
 
 
 def log(a: Any) -> Tensor:
-    """Element-wise natural logarithm."""
+    """Element-wise natural logarithm.
+
+    Chapter 7: Automatic differentiation.
+    """
     return Log.apply(a)
 
 
@@ -375,17 +402,26 @@ class Max(Function):
 
 
 def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Sum over ``axis`` (all axes when ``None``)."""
+    """Sum over ``axis`` (all axes when ``None``).
+
+    Chapter 7: Automatic differentiation.
+    """
     return Sum.apply(a, axis=axis, keepdims=keepdims)
 
 
 def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Mean over ``axis`` (all axes when ``None``)."""
+    """Mean over ``axis`` (all axes when ``None``).
+
+    Chapter 7: Automatic differentiation.
+    """
     return Mean.apply(a, axis=axis, keepdims=keepdims)
 
 
 def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Maximum over ``axis``; the gradient goes to the maximal entries."""
+    """Maximum over ``axis``; the gradient goes to the maximal entries.
+
+    Chapter 7: Automatic differentiation.
+    """
     return Max.apply(a, axis=axis, keepdims=keepdims)
 
 
@@ -456,17 +492,26 @@ class Concatenate(Function):
 
 
 def reshape(a: Any, shape: Sequence[int]) -> Tensor:
-    """View ``a`` with a new shape (one entry may be -1)."""
+    """View ``a`` with a new shape (one entry may be -1).
+
+    Chapter 7: Automatic differentiation.
+    """
     return Reshape.apply(a, shape=tuple(shape))
 
 
 def transpose(a: Any, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute axes (reverse them when ``axes`` is ``None``)."""
+    """Permute axes (reverse them when ``axes`` is ``None``).
+
+    Chapter 7: Automatic differentiation.
+    """
     return Transpose.apply(a, axes=None if axes is None else tuple(axes))
 
 
 def getitem(a: Any, index: Any) -> Tensor:
-    """``a[index]`` for any NumPy index: integers, slices, arrays, masks."""
+    """``a[index]`` for any NumPy index: integers, slices, arrays, masks.
+
+    Chapter 7: Automatic differentiation.
+    """
     if isinstance(index, Tensor):
         index = index.data
     elif isinstance(index, tuple):
@@ -475,14 +520,20 @@ def getitem(a: Any, index: Any) -> Tensor:
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+    """Join tensors along an existing axis.
+
+    Chapter 7: Automatic differentiation.
+    """
     if len(tensors) == 0:
         raise ValueError("concatenate: needs at least one tensor")
     return Concatenate.apply(*tensors, axis=axis)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis (built from :func:`reshape` and :func:`concatenate`)."""
+    """Join tensors along a new axis (built from :func:`reshape` and :func:`concatenate`).
+
+    Chapter 7: Automatic differentiation.
+    """
     if len(tensors) == 0:
         raise ValueError("stack: needs at least one tensor")
     tensors = [as_tensor(t) for t in tensors]

@@ -40,7 +40,10 @@ _default_dtype = np.dtype(np.float32)
 
 
 def is_grad_enabled() -> bool:
-    """Return ``True`` when operations record the graph for :meth:`Tensor.backward`."""
+    """Return ``True`` when operations record the graph for :meth:`Tensor.backward`.
+
+    Chapter 7: Automatic differentiation.
+    """
     return _grad_enabled
 
 
@@ -62,22 +65,33 @@ def no_grad() -> contextlib.AbstractContextManager:
 
         with no_grad():
             prediction = model(x)
+
+    Chapter 7: Automatic differentiation.
     """
     return _set_grad_enabled(False)
 
 
 def enable_grad() -> contextlib.AbstractContextManager:
-    """Context manager that turns graph recording back on inside :func:`no_grad`."""
+    """Context manager that turns graph recording back on inside :func:`no_grad`.
+
+    Chapter 7: Automatic differentiation.
+    """
     return _set_grad_enabled(True)
 
 
 def get_default_dtype() -> np.dtype:
-    """The floating-point type given to new tensors built from float data (float32 unless changed)."""
+    """The floating-point type given to new tensors built from float data (float32 unless changed).
+
+    Chapter 7: Automatic differentiation.
+    """
     return _default_dtype
 
 
 def set_default_dtype(dtype: Any) -> None:
-    """Set the floating-point type of new tensors: ``np.float32`` (default) or ``np.float64``."""
+    """Set the floating-point type of new tensors: ``np.float32`` (default) or ``np.float64``.
+
+    Chapter 7: Automatic differentiation.
+    """
     global _default_dtype
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
@@ -95,6 +109,8 @@ class Context:
 
     ``forward`` stores what ``backward`` will need with :meth:`save_for_backward`
     (or as plain attributes, for non-array values such as an axis).
+
+    Chapter 7: Automatic differentiation.
     """
 
     def __init__(self) -> None:
@@ -102,6 +118,7 @@ class Context:
         self.needs_input_grad: tuple[bool, ...] = ()
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
+        """Keep ``arrays`` for the backward pass, as ``ctx.saved_arrays`` (chapter 7)."""
         self.saved_arrays = arrays
 
 
@@ -120,6 +137,8 @@ class Function:
 
     :meth:`apply` runs ``forward`` and, when gradients are being recorded,
     links the result into the graph.
+
+    Chapter 7: Automatic differentiation.
     """
 
     @staticmethod
@@ -132,6 +151,12 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> "Tensor":
+        """Run ``forward`` on the inputs' arrays and record the result in the graph (chapter 7).
+
+        Inputs that are not tensors are wrapped with :func:`as_tensor`; the
+        result requires a gradient when gradients are enabled and any input
+        requires one.
+        """
         tensors = tuple(as_tensor(x) for x in inputs)
         ctx = Context()
         ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
@@ -217,6 +242,8 @@ class Tensor:
     leaf tensor that requires gradients; it never overwrites.  Call
     :meth:`zero_grad` (or an optimiser's ``zero_grad``) between steps.
     Non-leaf tensors keep no ``.grad`` unless :meth:`retain_grad` was called.
+
+    Chapter 7: Automatic differentiation.
     """
 
     __array_priority__ = 100  # so that ndarray <op> Tensor defers to Tensor
@@ -468,7 +495,10 @@ def _functional():
 
 
 def as_tensor(x: Any) -> Tensor:
-    """Return ``x`` if it is a :class:`Tensor`, else wrap it (no gradient)."""
+    """Return ``x`` if it is a :class:`Tensor`, else wrap it (no gradient).
+
+    Chapter 7: Automatic differentiation.
+    """
     return x if isinstance(x, Tensor) else Tensor(x)
 
 

@@ -17,7 +17,10 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 
 
 def use_book_style() -> None:
-    """Set matplotlib's defaults to the book's style."""
+    """Set matplotlib's defaults to the book's style.
+
+    Chapter 1 onwards: every chapter's figures use this style.
+    """
     mpl.rcParams.update({
         "figure.facecolor": "white",
         "axes.facecolor": "white",
@@ -34,3 +37,15 @@ def use_book_style() -> None:
         "legend.frameon": False,
         "image.cmap": "viridis",
     })
+    _sharp_inline_figures()
+
+
+def _sharp_inline_figures() -> None:
+    """In a notebook, render figures at twice the resolution ("retina") for sharp pages."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # plain Python: nothing to do
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")

@@ -27,11 +27,17 @@ __all__ = [
 
 
 class ConvergenceWarning(UserWarning):
-    """An iterative fit stopped before it converged (or cannot converge)."""
+    """An iterative fit stopped before it converged (or cannot converge).
+
+    Chapter 2: Linear regression and k-nearest neighbours.
+    """
 
 
 class NotFittedError(ValueError):
-    """A method that needs fitted parameters was called before ``fit``."""
+    """A method that needs fitted parameters was called before ``fit``.
+
+    Chapter 2: Linear regression and k-nearest neighbours.
+    """
 
 
 def check_array(X: Any, name: str = "X", ndim: int = 2) -> np.ndarray:

@@ -100,7 +100,7 @@ class LinearRegression(RegressorMixin):
     coef_ : ndarray, shape (d,)
     intercept_ : float
     rank_ : int (``"svd"``) - numerical rank of the centred design
-    loss_history_ : ndarray, shape (n_iter_ + 1,) (``"gd"``) - the loss at each iterate
+    loss_history_ : ndarray, shape ``(n_iter_ + 1,)`` (``"gd"``) - the loss at each iterate
     n_iter_ : int (``"gd"``)
     """
 

@@ -121,8 +121,8 @@ class LogisticRegression(ClassifierMixin):
     classes_ : ndarray, shape (K,), sorted labels
     coef_ : ndarray, shape (1, d) for two classes, (K, d) otherwise
     intercept_ : ndarray, shape (1,) or (K,)
-    loss_history_ : ndarray, shape (n_iter_ + 1,), the loss at each iterate
-    weight_norm_history_ : ndarray, shape (n_iter_ + 1,), :math:`\|W\|_F` at each iterate
+    loss_history_ : ndarray, shape ``(n_iter_ + 1,)``, the loss at each iterate
+    weight_norm_history_ : ndarray, shape ``(n_iter_ + 1,)``, :math:`\|W\|_F` at each iterate
     n_iter_ : int
     """
 

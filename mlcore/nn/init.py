@@ -39,17 +39,19 @@ __all__ = [
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The gain by which to scale an initialiser's standard deviation for ``nonlinearity``.
 
-    ===============  ==========================================
-    nonlinearity     gain
-    ===============  ==========================================
-    linear, identity :math:`1`
-    sigmoid          :math:`1`
-    tanh             :math:`5/3`
-    relu             :math:`\\sqrt 2`
-    leaky_relu       :math:`\\sqrt{2/(1 + a^2)}`, slope ``param`` (default 0.01)
-    ===============  ==========================================
+    ================  ===========================================================
+    nonlinearity      gain
+    ================  ===========================================================
+    linear, identity  :math:`1`
+    sigmoid           :math:`1`
+    tanh              :math:`5/3`
+    relu              :math:`\\sqrt 2`
+    leaky_relu        :math:`\\sqrt{2/(1 + a^2)}`, slope ``param`` (default 0.01)
+    ================  ===========================================================
 
     The values follow PyTorch's ``calculate_gain`` so results transfer.
+
+    Chapter 11: Vanishing and exploding gradients.
     """
     name = nonlinearity.lower()
     if name in ("linear", "identity", "sigmoid"):
@@ -74,6 +76,8 @@ def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
 
     * ``(in_features, out_features)``: a :class:`~mlcore.nn.Linear` weight;
     * ``(out_channels, in_channels, k1, ...)``: a convolution weight.
+
+    Chapter 11: Vanishing and exploding gradients.
     """
     shape = tuple(shape)
     if len(shape) < 2:
@@ -109,31 +113,46 @@ def _fan(shape: tuple[int, ...], mode: str, fn: str) -> int:
 
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, rng: Any = None) -> Any:
-    """Fill with :math:`\\mathcal U(a, b)`, variance :math:`(b-a)^2/12`."""
+    """Fill with :math:`\\mathcal U(a, b)`, variance :math:`(b-a)^2/12`.
+
+    Chapter 11: Vanishing and exploding gradients.
+    """
     if not a < b:
         raise ValueError(f"uniform_: need a < b, got a={a}, b={b}")
     return _fill(tensor, _rng(rng).uniform(a, b, size=tuple(tensor.shape)))
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, rng: Any = None) -> Any:
-    """Fill with :math:`\\mathcal N(\\text{mean}, \\text{std}^2)`."""
+    """Fill with :math:`\\mathcal N(\\text{mean}, \\text{std}^2)`.
+
+    Chapter 11: Vanishing and exploding gradients.
+    """
     if not std >= 0:
         raise ValueError(f"normal_: std must be >= 0, got {std}")
     return _fill(tensor, _rng(rng).normal(mean, std, size=tuple(tensor.shape)))
 
 
 def constant_(tensor: Any, value: float) -> Any:
-    """Fill with ``value``."""
+    """Fill with ``value``.
+
+    Chapter 11: Vanishing and exploding gradients.
+    """
     return _fill(tensor, value)
 
 
 def zeros_(tensor: Any) -> Any:
-    """Fill with 0 (the usual start for biases)."""
+    """Fill with 0 (the usual start for biases).
+
+    Chapter 11: Vanishing and exploding gradients.
+    """
     return _fill(tensor, 0.0)
 
 
 def ones_(tensor: Any) -> Any:
-    """Fill with 1 (e.g. a normalisation layer's scale :math:`\\gamma`)."""
+    """Fill with 1 (e.g. a normalisation layer's scale :math:`\\gamma`).
+
+    Chapter 11: Vanishing and exploding gradients.
+    """
     return _fill(tensor, 1.0)
 
 

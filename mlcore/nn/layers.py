@@ -112,7 +112,10 @@ class Embedding(Module):
 
 
 class Flatten(Module):
-    """Merge axes ``start_dim .. end_dim`` into one: ``(N, C, H, W) -> (N, C*H*W)`` by default."""
+    """Merge axes ``start_dim .. end_dim`` into one: ``(N, C, H, W) -> (N, C*H*W)`` by default.
+
+    Chapter 14: Convolutional networks.
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         self.start_dim, self.end_dim = start_dim, end_dim
@@ -132,7 +135,10 @@ class Flatten(Module):
 
 
 class Identity(Module):
-    """Return the input unchanged (a placeholder, or the linear activation)."""
+    """Return the input unchanged (a placeholder, or the linear activation).
+
+    Chapter 5: Neurons, layers and activations.
+    """
 
     def forward(self, x: Any) -> Tensor:
         return F.identity(x)
@@ -170,14 +176,20 @@ class Dropout(Module):
 
 
 class ReLU(Module):
-    """Module form of :func:`mlcore.functional.relu`."""
+    """Module form of :func:`mlcore.functional.relu`.
+
+    Chapter 5: Neurons, layers and activations.
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
 
 
 class LeakyReLU(Module):
-    """Module form of :func:`mlcore.functional.leaky_relu`."""
+    """Module form of :func:`mlcore.functional.leaky_relu`.
+
+    Chapter 5: Neurons, layers and activations.
+    """
 
     def __init__(self, negative_slope: float = 0.01):
         self.negative_slope = F._check_number("LeakyReLU", "negative_slope", negative_slope, 0, True)
@@ -190,7 +202,10 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    """Module form of :func:`mlcore.functional.elu`."""
+    """Module form of :func:`mlcore.functional.elu`.
+
+    Chapter 5: Neurons, layers and activations.
+    """
 
     def __init__(self, alpha: float = 1.0):
         self.alpha = F._check_number("ELU", "alpha", alpha, 0, False)
@@ -203,28 +218,40 @@ class ELU(Module):
 
 
 class GELU(Module):
-    """Module form of :func:`mlcore.functional.gelu` (exact erf form)."""
+    """Module form of :func:`mlcore.functional.gelu` (exact erf form).
+
+    Chapter 5: Neurons, layers and activations.
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return F.gelu(x)
 
 
 class Sigmoid(Module):
-    """Module form of :func:`mlcore.functional.sigmoid`."""
+    """Module form of :func:`mlcore.functional.sigmoid`.
+
+    Chapter 5: Neurons, layers and activations.
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return F.sigmoid(x)
 
 
 class Tanh(Module):
-    """Module form of :func:`mlcore.functional.tanh`."""
+    """Module form of :func:`mlcore.functional.tanh`.
+
+    Chapter 5: Neurons, layers and activations.
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return F.tanh(x)
 
 
 class Softmax(Module):
-    """Module form of :func:`mlcore.functional.softmax` along ``axis``."""
+    """Module form of :func:`mlcore.functional.softmax` along ``axis``.
+
+    Chapter 5: Neurons, layers and activations.
+    """
 
     def __init__(self, axis: int = -1):
         self.axis = axis
@@ -237,7 +264,10 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """Module form of :func:`mlcore.functional.log_softmax` along ``axis``."""
+    """Module form of :func:`mlcore.functional.log_softmax` along ``axis``.
+
+    Chapter 5: Neurons, layers and activations.
+    """
 
     def __init__(self, axis: int = -1):
         self.axis = axis
@@ -266,35 +296,50 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """``MSELoss()(pred, target)`` is :func:`mlcore.functional.mse_loss`."""
+    """``MSELoss()(pred, target)`` is :func:`mlcore.functional.mse_loss`.
+
+    Chapter 8: Losses and the training loop.
+    """
 
     def forward(self, pred: Any, target: Any) -> Tensor:
         return F.mse_loss(pred, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
-    """``L1Loss()(pred, target)`` is :func:`mlcore.functional.l1_loss`."""
+    """``L1Loss()(pred, target)`` is :func:`mlcore.functional.l1_loss`.
+
+    Chapter 8: Losses and the training loop.
+    """
 
     def forward(self, pred: Any, target: Any) -> Tensor:
         return F.l1_loss(pred, target, reduction=self.reduction)
 
 
 class CrossEntropyLoss(_Loss):
-    """``CrossEntropyLoss()(logits, labels)`` is :func:`mlcore.functional.cross_entropy`."""
+    """``CrossEntropyLoss()(logits, labels)`` is :func:`mlcore.functional.cross_entropy`.
+
+    Chapter 8: Losses and the training loop.
+    """
 
     def forward(self, logits: Any, labels: Any) -> Tensor:
         return F.cross_entropy(logits, labels, reduction=self.reduction)
 
 
 class NLLLoss(_Loss):
-    """``NLLLoss()(log_probs, labels)`` is :func:`mlcore.functional.nll_loss`."""
+    """``NLLLoss()(log_probs, labels)`` is :func:`mlcore.functional.nll_loss`.
+
+    Chapter 8: Losses and the training loop.
+    """
 
     def forward(self, log_probs: Any, labels: Any) -> Tensor:
         return F.nll_loss(log_probs, labels, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    """``BCEWithLogitsLoss()(logits, target)`` is :func:`mlcore.functional.binary_cross_entropy_with_logits`."""
+    """``BCEWithLogitsLoss()(logits, target)`` is :func:`mlcore.functional.binary_cross_entropy_with_logits`.
+
+    Chapter 8: Losses and the training loop.
+    """
 
     def forward(self, logits: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(logits, target, reduction=self.reduction)

@@ -16,6 +16,8 @@ class Parameter(Tensor):
     """A tensor that is a learnable weight: it always requires a gradient.
 
     Float data is stored in the default dtype (float32) unless ``dtype`` is given.
+
+    Chapter 7: Automatic differentiation.
     """
 
     def __init__(self, data: Any, dtype: Any = None):
@@ -37,6 +39,8 @@ class Module:
     by gradient descent (batch norm's running statistics): a module names them
     with :meth:`register_buffer`, and :meth:`state_dict` saves them with the
     parameters.
+
+    Chapter 7: Automatic differentiation.
     """
 
     training: bool = True
@@ -153,7 +157,10 @@ class Module:
 
 
 class Sequential(Module):
-    """Apply modules one after another: ``Sequential(a, b, c)(x) == c(b(a(x)))``."""
+    """Apply modules one after another: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
+
+    Chapter 7: Automatic differentiation.
+    """
 
     def __init__(self, *layers: Module):
         for i, layer in enumerate(layers):

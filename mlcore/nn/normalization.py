@@ -72,6 +72,8 @@ class BatchNormFunction(Function):
     evaluation the running statistics are constants, so the layer is the
     affine map :math:`y = \\gamma (x - \\hat\\mu)/\\sqrt{\\hat\\sigma^2+\\epsilon} + \\beta`
     and :math:`\\partial L/\\partial x = \\gamma\\, g / \\sqrt{\\hat\\sigma^2+\\epsilon}`.
+
+    Chapter 13: Normalisation.
     """
 
     @staticmethod
@@ -277,6 +279,8 @@ class LayerNormFunction(Function):
     The backward pass is the closed form of the module docstring with the
     sums over the normalised (trailing) axes; :math:`\\partial L/\\partial\\gamma`
     and :math:`\\partial L/\\partial\\beta` sum over the leading axes instead.
+
+    Chapter 13: Normalisation.
     """
 
     @staticmethod
@@ -340,7 +344,10 @@ def layer_norm(x: Any, normalized_shape: int | Sequence[int], weight: Any = None
 
 def layer_norm_reference(x: Tensor, normalized_ndim: int, weight: Tensor, bias: Tensor,
                          eps: float = 1e-5) -> Tensor:
-    """Layer norm built from primitive ops (the reference for :class:`LayerNormFunction`)."""
+    """Layer norm built from primitive ops (the reference for :class:`LayerNormFunction`).
+
+    Chapter 13: Normalisation.
+    """
     axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
