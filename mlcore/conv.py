@@ -65,19 +65,28 @@ _backend = "numba"
 
 
 def set_backend(name: str) -> None:
-    """Use implementation ``name`` (one of :data:`BACKENDS`) for every later call."""
+    """Use implementation ``name`` (one of :data:`BACKENDS`) for every later call.
+
+    Chapter 14: Convolutional networks.
+    """
     global _backend
     _backend = _check_backend(name)
 
 
 def get_backend() -> str:
-    """The implementation in use: ``"numba"`` unless :func:`set_backend` changed it."""
+    """The implementation in use: ``"numba"`` unless :func:`set_backend` changed it.
+
+    Chapter 14: Convolutional networks.
+    """
     return _backend
 
 
 @contextlib.contextmanager
 def use_backend(name: str) -> Iterator[None]:
-    """Context manager: use implementation ``name`` inside the ``with`` block."""
+    """Context manager: use implementation ``name`` inside the ``with`` block.
+
+    Chapter 14: Convolutional networks.
+    """
     previous = _backend
     set_backend(name)
     try:

@@ -51,6 +51,8 @@ def im2col(xp: np.ndarray, kh: int, kw: int, stride: tuple[int, int], dilation: 
            oh: int, ow: int) -> np.ndarray:
     """Copy every ``kh x kw`` window of ``xp`` into a column.
 
+    Chapter 14: Convolutional networks.
+
     Parameters
     ----------
     xp : ndarray, shape (N, C, Hp, Wp)
@@ -80,6 +82,8 @@ def im2col(xp: np.ndarray, kh: int, kw: int, stride: tuple[int, int], dilation: 
 def col2im(cols: np.ndarray, padded_shape: tuple[int, int, int, int], kh: int, kw: int,
            stride: tuple[int, int], dilation: tuple[int, int], oh: int, ow: int) -> np.ndarray:
     """Adjoint of :func:`im2col`: add every column back onto its window.
+
+    Chapter 14: Convolutional networks.
 
     Parameters
     ----------
@@ -144,7 +148,10 @@ def _col2im_kernel(cols, xp, sh, sw, dh, dw):
 
 def im2col_numba(xp: np.ndarray, kh: int, kw: int, stride: tuple[int, int], dilation: tuple[int, int],
                  oh: int, ow: int) -> np.ndarray:
-    """:func:`im2col` as one compiled gather loop (same arguments, same result)."""
+    """:func:`im2col` as one compiled gather loop (same arguments, same result).
+
+    Chapter 14: Convolutional networks.
+    """
     n, c = xp.shape[:2]
     cols = np.empty((n, c, kh, kw, oh, ow), dtype=xp.dtype)
     _im2col_kernel(np.ascontiguousarray(xp), cols, *stride, *dilation)
@@ -153,7 +160,10 @@ def im2col_numba(xp: np.ndarray, kh: int, kw: int, stride: tuple[int, int], dila
 
 def col2im_numba(cols: np.ndarray, padded_shape: tuple[int, int, int, int], kh: int, kw: int,
                  stride: tuple[int, int], dilation: tuple[int, int], oh: int, ow: int) -> np.ndarray:
-    """:func:`col2im` as one compiled scatter-add loop (same arguments, same result)."""
+    """:func:`col2im` as one compiled scatter-add loop (same arguments, same result).
+
+    Chapter 14: Convolutional networks.
+    """
     n, c = padded_shape[:2]
     cols = np.ascontiguousarray(cols).reshape(n, c, kh, kw, oh, ow)
     return _col2im_kernel(cols, np.zeros(padded_shape, dtype=cols.dtype), *stride, *dilation)
@@ -167,6 +177,8 @@ def col2im_numba(cols: np.ndarray, padded_shape: tuple[int, int, int, int], kh: 
 @njit(cache=True)
 def max_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
     """Max over each ``kh x kw`` window of ``xp`` (N, C, Hp, Wp), and where it was.
+
+    Chapter 14: Convolutional networks.
 
     Returns ``y`` (N, C, oh, ow) and ``argmax`` (N, C, oh, ow): the flat index
     ``row * Wp + col`` of the maximum in its ``(Hp, Wp)`` plane (the first one on ties).
@@ -195,6 +207,8 @@ def max_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
 def max_pool_backward_numba(grad, argmax, hp, wp):
     """Send each output gradient to the input entry that was the maximum (adding on overlaps).
 
+    Chapter 14: Convolutional networks.
+
     ``grad`` and ``argmax`` have shape (N, C, oh, ow); returns (N, C, hp, wp).
     """
     n, c, oh, ow = grad.shape
@@ -209,7 +223,10 @@ def max_pool_backward_numba(grad, argmax, hp, wp):
 
 @njit(cache=True)
 def avg_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
-    """Mean of each ``kh x kw`` window of ``xp`` (N, C, Hp, Wp) -> (N, C, oh, ow)."""
+    """Mean of each ``kh x kw`` window of ``xp`` (N, C, Hp, Wp) -> (N, C, oh, ow).
+
+    Chapter 14: Convolutional networks.
+    """
     n, c = xp.shape[0], xp.shape[1]
     y = np.empty((n, c, oh, ow), dtype=xp.dtype)
     scale = 1.0 / (kh * kw)
@@ -228,7 +245,10 @@ def avg_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
 
 @njit(cache=True)
 def avg_pool_backward_numba(grad, kh, kw, sh, sw, hp, wp):
-    """Spread each output gradient evenly, ``grad / (kh*kw)``, over its window -> (N, C, hp, wp)."""
+    """Spread each output gradient evenly, ``grad / (kh*kw)``, over its window -> (N, C, hp, wp).
+
+    Chapter 14: Convolutional networks.
+    """
     n, c, oh, ow = grad.shape
     dxp = np.zeros((n, c, hp, wp), dtype=grad.dtype)
     scale = 1.0 / (kh * kw)
