@@ -65,7 +65,7 @@ _backend = "numba"
 
 
 def set_backend(name: str) -> None:
-    """Use implementation ``name`` (one of :data:`BACKENDS`) for every later call.
+    """Use implementation ``name`` (one of ``BACKENDS``) for every later call.
 
     Chapter 14: Convolutional networks.
     """

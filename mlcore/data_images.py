@@ -56,7 +56,7 @@ def _angles(label: int, m: int, rng: np.random.Generator) -> np.ndarray:
 
 def make_shapes(n: int, rng: np.random.Generator | int | None = None, size: int = 32, noise: float = 0.05,
                 min_radius: float = 5.0, max_radius: float = 11.0) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` RGB images of shapes of :data:`SHAPE_CLASSES`, balanced and in random order.
+    """``n`` RGB images of shapes of ``SHAPE_CLASSES``, balanced and in random order.
 
     Each image has a background of a random colour with a gentle linear
     gradient and uniform pixel noise, and one shape of another random colour
