@@ -13,7 +13,11 @@ Two versions of each transform live here, with the same arguments and results:
 * :func:`im2col` / :func:`col2im` in NumPy: a loop over the ``KH*KW`` kernel
   offsets, each moving one strided slice for all samples and channels at once;
 * :func:`im2col_numba` / :func:`col2im_numba`: the element loops compiled by
-  Numba, one pass over memory.
+  Numba, one pass over memory.  The default ``"numba"`` backend of
+  :mod:`mlcore.conv` uses :func:`col2im_numba` (the scatter-add, where loops
+  win) but NumPy's :func:`im2col`, which measured as fast as the compiled
+  gather or faster; :func:`im2col_numba` stays as the tested alternative that
+  chapter 14 times against it.
 
 and the pooling kernels, compiled by Numba: max pooling that records where
 each maximum was (its backward pass sends the gradient only there) and
