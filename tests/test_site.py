@@ -221,6 +221,41 @@ def test_no_unresolved_reference_marks(site):
     assert not found, f"pages with '??': {found}"
 
 
+# Math and MyST markup that reached the page as text.  Sphinx wraps every
+# formula it parsed in an element of class "math" (MathJax typesets only those:
+# the page is otherwise ignored), so \(, \[ or $ elsewhere is a formula the
+# reader sees raw; {eq}, {term} and {cite are roles MyST never parsed (as when
+# a line of a solution starting with "-" or "+" turns into a list item).
+RAW_MARKUP = re.compile(r"\$|\\\(|\\\[|\{eq\}|\{term\}|\{cite")
+
+
+def raw_markup_leaks(html: str) -> list[str]:
+    """Raw ``$``, ``\\(``, ``\\[``, ``{eq}``, ``{term}`` or ``{cite`` text outside code, pre and math.
+
+    Returns one short excerpt (about 40 characters either side) per occurrence.
+    """
+    doc = bs4.BeautifulSoup(html, "html.parser")
+    main = doc.find("main") or doc.body or doc
+    for el in main.find_all(["pre", "code", "script", "style", "textarea", "svg"]):
+        el.decompose()
+    for el in main.find_all(class_=lambda c: c and ("math" in c.split() if isinstance(c, str) else "math" in c)):
+        el.decompose()
+    for el in main.find_all(class_=lambda c: c and any(k in (c if isinstance(c, list) else c.split())
+                                                     for k in ("highlight", "MathJax", "mjx-container"))):
+        el.decompose()
+    text = " ".join(main.get_text(" ").split())
+    return [text[max(0, m.start() - 40): m.end() + 40] for m in RAW_MARKUP.finditer(text)]
+
+
+def test_no_raw_math_or_markup_on_the_page(site):
+    """No formula or MyST role reaches a page as plain text (see raw_markup_leaks)."""
+    found = []
+    for page in html_pages(site):
+        for excerpt in raw_markup_leaks(page.read_text(encoding="utf8")):
+            found.append(f"{page.relative_to(site)}: ...{excerpt}...")
+    assert not found, f"{len(found)} raw markup on pages:\n" + "\n".join(found[:60])
+
+
 def test_every_page_links_to_the_previous_and_next(site):
     names = toc_docnames()
     missing = []
