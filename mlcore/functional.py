@@ -19,7 +19,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.special import erf
 
 from mlcore.tensor import Context, Function, Tensor, as_tensor, unbroadcast
 
@@ -101,6 +100,8 @@ class GELU(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        from scipy.special import erf  # imported on first use: SciPy is slow to import
+
         cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
         ctx.save_for_backward(x, cdf)
         return (x * cdf).astype(x.dtype, copy=False)
