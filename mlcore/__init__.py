@@ -12,34 +12,42 @@ The pieces, and the chapters that derive them:
 * :mod:`mlcore.train` -- a fit/evaluate loop with history and early stopping (chapter 8)
 * :mod:`mlcore.io` -- saving and loading parameters as ``.npz``, never pickle (chapter 8)
 * :mod:`mlcore.conv` -- convolution and pooling, naive / im2col / Numba backends (chapter 14)
+* :mod:`mlcore.conv_reference` -- the naive convolution and pooling loops, the tests' oracle (chapter 14)
 * :mod:`mlcore.kernels` -- the im2col/col2im and Numba kernels behind them (chapter 14)
 * :mod:`mlcore.data_images` -- a generated image set of coloured shapes (chapter 14)
 * :mod:`mlcore.viz` -- the book's plotting style
+* :mod:`mlcore.classic` -- classical estimators (chapters 2-4)
+* :mod:`mlcore.optimize` -- global and local search (chapter 10)
 
-Two further packages are imported on demand, so that the core does not
-depend on them: :mod:`mlcore.classic` (classical estimators, chapters 2-4)
-and :mod:`mlcore.optimize` (global and local search, chapter 10)::
+Every piece is loaded on first use (PEP 562): ``import mlcore`` imports
+nothing else, and ``mlcore.conv`` or ``from mlcore import Tensor`` imports
+the module that defines it.  A chapter therefore loads -- and the book's
+execution cache keys it on -- only the files it uses.
 
-    from mlcore import classic, optimize
+Registering a new module (say ``mlcore/rl.py`` or the package ``mlcore/rl/``):
+add its name to ``_SUBMODULES`` below, and if ``mlcore`` should offer some of
+its names at the top level (like ``mlcore.Tensor``), add a line
+``"mlcore.rl": ("name", ...),`` to ``_EXPORTS``.  Keep both tables literal
+(no computed names): the execution cache reads them without importing the
+package.  ``mlcore.nn`` works the same way.  A plain import line
+(``from mlcore import rl``) works too, but then every chapter that imports
+mlcore loads that module and is re-executed whenever it changes.
 """
 
-from mlcore import conv, data, data_images, functional, io, nn, ops, optim, train, viz
-from mlcore.gradcheck import gradcheck, numerical_gradient, relative_error
-from mlcore.ops import concatenate, stack
-from mlcore.tensor import (
-    Function,
-    Tensor,
-    enable_grad,
-    get_default_dtype,
-    is_grad_enabled,
-    no_grad,
-    set_default_dtype,
-)
+from mlcore._lazy import attach
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
-    "get_default_dtype", "set_default_dtype", "gradcheck", "numerical_gradient",
-    "relative_error", "concatenate", "stack", "functional", "nn", "ops", "optim", "viz", "data", "io", "train", "conv", "data_images",
-]
+_SUBMODULES = (
+    "tensor", "ops", "functional", "nn", "optim", "data", "data_images", "train", "io",
+    "conv", "kernels", "viz", "classic", "optimize",
+)
+
+_EXPORTS = {
+    "mlcore.tensor": ("Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
+                      "get_default_dtype", "set_default_dtype"),
+    "mlcore.gradcheck": ("gradcheck", "numerical_gradient", "relative_error"),
+    "mlcore.ops": ("concatenate", "stack"),
+}
+
+__getattr__, __dir__, __all__ = attach(__name__, _SUBMODULES, _EXPORTS)

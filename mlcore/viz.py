@@ -8,8 +8,6 @@ high enough for the rendered page.
 
 from __future__ import annotations
 
-import matplotlib as mpl
-
 __all__ = ["PALETTE", "use_book_style"]
 
 #: The Okabe-Ito palette, distinguishable with the common colour-vision deficiencies.
@@ -21,6 +19,8 @@ def use_book_style() -> None:
 
     Chapter 1 onwards: every chapter's figures use this style.
     """
+    import matplotlib as mpl  # here, not at the top: importing mlcore.viz stays cheap
+
     mpl.rcParams.update({
         "figure.facecolor": "white",
         "axes.facecolor": "white",

@@ -9,6 +9,8 @@ unused one (or to nothing) does not.
 
 from __future__ import annotations
 
+import inspect
+import os
 import sys
 from pathlib import Path
 
@@ -69,6 +71,126 @@ def test_hash_changes_only_with_files_the_chapter_uses(fake_repo):
     (fake_repo / "mlcore" / "b.py").write_text("B = 20\n")  # used through a
     assert mlcore_cache.dependency_hash(cells, fake_repo) != before
     assert mlcore_cache.dependency_hash(["import numpy"], fake_repo) is None
+
+
+LAZY_INIT = """
+from mlcore._lazy import attach
+
+_SUBMODULES = ("a", "c", "sub")
+
+_EXPORTS = {
+    "mlcore.e": ("E",),
+}
+
+__getattr__, __dir__, __all__ = attach(__name__, _SUBMODULES, _EXPORTS)
+"""
+
+
+@pytest.fixture
+def lazy_repo(fake_repo: Path) -> Path:
+    """The tiny mlcore, now loading a, c, sub and e.E on first use as the real one does."""
+    pkg = fake_repo / "mlcore"
+    (pkg / "__init__.py").write_text(LAZY_INIT)
+    (pkg / "_lazy.py").write_text("def attach(*args):\n    pass\n")
+    (pkg / "e.py").write_text("E = 5\n")
+    return fake_repo
+
+
+def closure(cells, root):
+    return names(mlcore_cache.source_closure(mlcore_cache.referenced_modules(cells), root), root)
+
+
+BASE = ["mlcore/__init__.py", "mlcore/_lazy.py"]
+
+
+def test_lazy_table_is_read_without_importing(lazy_repo):
+    table = mlcore_cache.lazy_table(lazy_repo / "mlcore" / "__init__.py", "mlcore")
+    assert table == {"a": "mlcore.a", "c": "mlcore.c", "sub": "mlcore.sub", "E": "mlcore.e"}
+    assert mlcore_cache.lazy_table(lazy_repo / "mlcore" / "sub" / "__init__.py", "mlcore.sub") is None
+    (lazy_repo / "mlcore" / "__init__.py").write_text(LAZY_INIT.replace('("a", "c", "sub")', 'tuple(["a", "c", "sub"])'))
+    with pytest.raises(ValueError, match="literal"):
+        mlcore_cache.lazy_table(lazy_repo / "mlcore" / "__init__.py", "mlcore")
+
+
+def test_lazy_package_keys_only_the_parts_a_chapter_uses(lazy_repo):
+    assert closure(["import mlcore"], lazy_repo) == BASE
+    # an attribute of the package, used in a later cell than the import
+    assert closure(["import mlcore as mc", "print(mc.a.A)"], lazy_repo) == sorted(
+        BASE + ["mlcore/a.py", "mlcore/b.py"])
+    assert closure(["import mlcore\nmlcore.c.C"], lazy_repo) == sorted(BASE + ["mlcore/c.py"])
+    # an exported object resolves to the module that defines it
+    assert closure(["from mlcore import E"], lazy_repo) == sorted(BASE + ["mlcore/e.py"])
+    assert closure(["import mlcore as mc\nx = mc.E + 1"], lazy_repo) == sorted(BASE + ["mlcore/e.py"])
+    # importing a submodule explicitly still works as before
+    assert closure(["from mlcore.sub import D"], lazy_repo) == sorted(
+        BASE + ["mlcore/b.py", "mlcore/sub/__init__.py", "mlcore/sub/d.py"])
+
+
+@pytest.mark.parametrize("cells", [
+    ["import mlcore as mc", "getattr(mc, 'c')"],          # the package escapes: anything may be used
+    ["import mlcore", "m = mlcore", "m.c"],
+    ["from mlcore import *"],
+    ["import importlib", "importlib.import_module('mlcore.c')"],
+])
+def test_uses_the_analysis_cannot_follow_count_everything_they_might_reach(lazy_repo, cells):
+    assert "mlcore/c.py" in closure(cells, lazy_repo)
+
+
+def test_unused_lazy_parts_do_not_change_the_key(lazy_repo):
+    cells = ["import mlcore as mc", "mc.E"]
+    before = mlcore_cache.dependency_hash(cells, lazy_repo)
+    (lazy_repo / "mlcore" / "c.py").write_text("C = 30\n")
+    assert mlcore_cache.dependency_hash(cells, lazy_repo) == before
+    (lazy_repo / "mlcore" / "e.py").write_text("E = 50\n")
+    assert mlcore_cache.dependency_hash(cells, lazy_repo) != before
+
+
+def test_the_real_lazy_tables_match_what_the_packages_load():
+    """The cache reads mlcore's tables statically; they must name the modules Python really imports."""
+    import importlib
+
+    for package in ("mlcore", "mlcore.nn"):
+        init = ROOT.joinpath(*package.split("."), "__init__.py")
+        table = mlcore_cache.lazy_table(init, package)
+        module = importlib.import_module(package)
+        assert set(table) == set(module.__all__)
+        for name, origin in table.items():
+            value = getattr(module, name)
+            where = value.__name__ if inspect.ismodule(value) else value.__module__
+            assert where == origin, f"{package}.{name} comes from {where}, the table says {origin}"
+
+
+SNIPPETS = [
+    "import mlcore",
+    "import mlcore as mc\nmc.Tensor([1.0, 2.0]).sum()",
+    "from mlcore import nn\nnn.Linear(2, 3)",
+    "import mlcore\nmlcore.nn.Conv2d(1, 2, 3)",
+    "from mlcore import viz\nviz.use_book_style()",
+    "from mlcore.gradcheck import numerical_gradient\nimport mlcore\nassert callable(mlcore.gradcheck)",
+]
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS)
+def test_the_key_covers_every_mlcore_module_a_snippet_loads(snippet):
+    """Run the snippet in a fresh interpreter: every mlcore module it loaded is in its key."""
+    import subprocess
+
+    code = snippet + "\nimport sys\nprint(' '.join(m for m in sys.modules if m == 'mlcore' or m.startswith('mlcore.')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "MPLBACKEND": "Agg"}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    key = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+           for p in mlcore_cache.source_closure(mlcore_cache.referenced_modules([snippet]))}
+    assert loaded <= key, f"loaded but not in the key: {sorted(loaded - key)}"
+
+
+def test_import_mlcore_alone_loads_nothing_else():
+    import subprocess
+
+    code = "import sys, mlcore\nprint(sorted(m for m in sys.modules if m.startswith(('mlcore', 'numba', 'scipy', 'matplotlib'))))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.stdout.strip() == "['mlcore', 'mlcore._lazy']", result.stdout + result.stderr
 
 
 def test_chapter_without_mlcore_is_not_stamped(fake_repo):
