@@ -24,6 +24,8 @@ MODULES = [
     "mlcore.nn.module",
     "mlcore.nn.layers",
     "mlcore.nn.normalization",
+    "mlcore.nn.recurrent",
+    "mlcore.nn.recurrent_reference",
     "mlcore.nn.init",
     "mlcore.optim",
     "mlcore.data",
