@@ -82,8 +82,9 @@ class Embedding(Module):
     ``forward(indices)`` takes integers of any shape ``S`` in ``0 .. num_embeddings-1``
     and returns shape ``S + (embedding_dim,)``.  It equals multiplying one-hot
     vectors by ``weight``, so the gradient of a row is the sum of the gradients
-    of every position that looked it up (repeated indices accumulate).
-    Chapter 19: Word embeddings.
+    of every position that looked it up (repeated indices accumulate): the
+    weight gradient of a dense layer on one-hot inputs, which Chapter 6:
+    Backpropagation derives.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, rng=None):
@@ -348,7 +349,8 @@ class BCEWithLogitsLoss(_Loss):
 class KLDivGaussian(_Loss):
     """``KLDivGaussian()(mu, logvar[, mu_prior, logvar_prior])`` is :func:`mlcore.functional.kl_div_gaussian`.
 
-    The KL term of a VAE (Chapter 20: Autoencoders and VAEs); ``'mean'`` averages over the batch.
+    The KL term of a VAE (Chapter 20: Autoencoders and variational autoencoders); ``'mean'`` averages
+    over the batch.
     """
 
     def forward(self, mu: Any, logvar: Any, mu_prior: Any = None, logvar_prior: Any = None) -> Tensor:
