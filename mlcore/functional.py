@@ -27,7 +27,7 @@ __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax",
     "identity",
     # losses
-    "mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits",
+    "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits",
     "kl_div_gaussian",
     # regularisation
     "dropout",
@@ -381,6 +381,32 @@ class L1Loss(Function):
         return g, -g
 
 
+class HuberLoss(Function):
+    """Huber loss of :math:`d_i = p_i - t_i`: quadratic near 0, linear beyond :math:`\\delta`.
+
+    :math:`\\ell_i = \\tfrac12 d_i^2` for :math:`|d_i| \\le \\delta`, else
+    :math:`\\delta(|d_i| - \\tfrac12\\delta)`; gradient :math:`d_i` clipped to
+    :math:`[-\\delta, \\delta]` (the two pieces meet with equal value and slope).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, pred: np.ndarray, target: np.ndarray, reduction: str = "mean",
+                delta: float = 1.0) -> np.ndarray:
+        diff = pred - target
+        abs_diff = np.abs(diff)
+        quadratic = abs_diff <= delta
+        ctx.save_for_backward(np.clip(diff, -delta, delta))
+        ctx.reduction = reduction
+        values = np.where(quadratic, 0.5 * diff * diff, delta * (abs_diff - 0.5 * delta))
+        return _reduce(values.astype(pred.dtype, copy=False), reduction, diff.size)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (clipped,) = ctx.saved_arrays
+        g = _unreduce(grad, ctx.reduction, clipped.size) * clipped
+        return g, -g
+
+
 class CrossEntropy(Function):
     """Cross-entropy of integer labels under ``softmax(logits)``.
 
@@ -540,6 +566,58 @@ def l1_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("l1_loss", reduction)
     pred = _float_tensor("l1_loss", "prediction", pred)
     return L1Loss.apply(pred, _target_like("l1_loss", target, pred), reduction=reduction)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss, PyTorch's ``huber_loss``: squared error for small errors, absolute error for large ones.
+
+    With :math:`d = \\text{input} - \\text{target}`, each entry contributes
+
+    .. math::
+
+        \\ell(d) = \\begin{cases} \\tfrac12 d^2 & |d| \\le \\delta, \\\\
+                     \\delta\\,(|d| - \\tfrac12 \\delta) & |d| > \\delta, \\end{cases}
+        \\qquad \\ell'(d) = \\operatorname{clip}(d, -\\delta, \\delta),
+
+    so a gradient never exceeds :math:`\\delta` in size (DQN clips its
+    temporal-difference errors this way).
+
+    Parameters
+    ----------
+    input : Tensor, any shape
+    target : array_like, the same shape as ``input``
+    reduction : {'mean', 'sum', 'none'}
+    delta : float
+        :math:`\\delta > 0`, where the loss turns from quadratic to linear.
+
+    Chapter 8: Losses and the training loop.
+    """
+    _check_reduction("huber_loss", reduction)
+    delta = _check_number("huber_loss", "delta", delta, 0, False)
+    pred = _float_tensor("huber_loss", "input", input)
+    return HuberLoss.apply(pred, _target_like("huber_loss", target, pred), reduction=reduction, delta=delta)
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Smooth L1 loss, PyTorch's ``smooth_l1_loss``: :func:`huber_loss` with :math:`\\delta = \\beta`, divided by :math:`\\beta`.
+
+    Each entry contributes :math:`\\tfrac12 d^2/\\beta` for :math:`|d| < \\beta`,
+    else :math:`|d| - \\tfrac12\\beta`; ``beta = 0`` gives :func:`l1_loss`.
+
+    Parameters
+    ----------
+    input : Tensor, any shape
+    target : array_like, the same shape as ``input``
+    reduction : {'mean', 'sum', 'none'}
+    beta : float
+        :math:`\\beta \\ge 0`.
+
+    Chapter 8: Losses and the training loop.
+    """
+    beta = _check_number("smooth_l1_loss", "beta", beta, 0, True)
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    return huber_loss(input, target, reduction=reduction, delta=beta) / beta
 
 
 def cross_entropy(logits: Any, labels: Any, reduction: str = "mean") -> Tensor:

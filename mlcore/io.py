@@ -6,19 +6,22 @@ dtype, the shape and the raw bytes, so a round trip is exact to the bit.
 Pickle is refused both ways: loading a pickle can run arbitrary code.
 
 Chapter 8: Losses and the training loop (saving the best model).
+:func:`save_optimizer` and :func:`load_optimizer` do the same for an
+optimiser's state dict (and a scheduler's), flattened to names such as
+``"state.0.exp_avg"`` and ``"param_groups.1.lr"``.
 """
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
 from mlcore.nn.module import Module
 
-__all__ = ["save", "load", "load_into"]
+__all__ = ["save", "load", "load_into", "save_optimizer", "load_optimizer"]
 
 
 def save(state: Module | Mapping[str, np.ndarray], path: str | Path) -> None:
@@ -123,3 +126,91 @@ def load_into(module: Module, path: str | Path) -> None:
         raise ValueError(f"load_into: {path} does not match {type(module).__name__}:\n  "
                          + "\n  ".join(problems))
     module.load_state_dict(state)
+
+
+def _flatten_optimizer(optimizer: Any, scheduler: Any = None) -> dict[str, np.ndarray]:
+    state = optimizer.state_dict()
+    flat: dict[str, np.ndarray] = {}
+    for i, entries in state["state"].items():
+        for key, value in entries.items():
+            flat[f"state.{i}.{key}"] = np.asarray(value)
+    for j, group in enumerate(state["param_groups"]):
+        for key, value in group.items():
+            flat[f"param_groups.{j}.{key}"] = np.asarray(value)
+    if scheduler is not None:
+        for key, value in scheduler.state_dict().items():
+            flat[f"scheduler.{key}"] = np.asarray(value)
+    return flat
+
+
+def _unflatten_optimizer(flat: Mapping[str, np.ndarray], path: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state: dict[int, dict[str, Any]] = {}
+    groups: dict[int, dict[str, Any]] = {}
+    scheduler: dict[str, Any] = {}
+    for name, value in flat.items():
+        parts = name.split(".")
+        try:
+            if parts[0] == "state" and len(parts) == 3:
+                state.setdefault(int(parts[1]), {})[parts[2]] = value
+                continue
+            if parts[0] == "param_groups" and len(parts) == 3:
+                if parts[2] == "params":
+                    item: Any = [int(i) for i in value.reshape(-1)]
+                elif value.ndim == 0:
+                    item = value.item()
+                else:
+                    item = tuple(value.tolist())
+                groups.setdefault(int(parts[1]), {})[parts[2]] = item
+                continue
+            if parts[0] == "scheduler" and len(parts) == 2:
+                scheduler[parts[1]] = value.item() if value.ndim == 0 else value.tolist()
+                continue
+        except ValueError:
+            pass
+        raise ValueError(f"load_optimizer: {path} has an entry '{name}' that is not part of an optimizer "
+                         f"state (expected state.<i>.<name>, param_groups.<j>.<name> or scheduler.<name>)")
+    if sorted(groups) != list(range(len(groups))):
+        raise ValueError(f"load_optimizer: {path} has parameter groups {sorted(groups)}, not 0..{len(groups) - 1}")
+    return {"state": state, "param_groups": [groups[j] for j in range(len(groups))]}, scheduler
+
+
+def save_optimizer(optimizer: Any, path: str | Path, scheduler: Any = None) -> None:
+    """Write an optimiser's :meth:`~mlcore.optim.Optimizer.state_dict` (and a scheduler's) to an ``.npz`` file.
+
+    The nested dictionary is flattened to arrays named ``state.<i>.<name>``
+    (per-parameter state, ``i`` as in the state dict), ``param_groups.<j>.<name>``
+    (hyper-parameters and the parameter indices) and ``scheduler.<name>``.
+    No pickle is involved.
+
+    Notes
+    -----
+    Chapter 9: Gradient-descent optimisers.
+    """
+    save(_flatten_optimizer(optimizer, scheduler), path)
+
+
+def load_optimizer(optimizer: Any, path: str | Path, scheduler: Any = None) -> None:
+    """Restore an optimiser (and a scheduler) from a file written by :func:`save_optimizer`.
+
+    The optimiser must have been built on the same parameters, in the same
+    groups. Everything is checked before anything changes
+    (:meth:`~mlcore.optim.Optimizer.load_state_dict`); a file that does not
+    match raises ``ValueError`` and leaves both objects as they were.
+
+    Notes
+    -----
+    Chapter 9: Gradient-descent optimisers.
+    """
+    state, scheduler_state = _unflatten_optimizer(load(path), path)
+    if scheduler is None and scheduler_state:
+        raise ValueError(f"load_optimizer: {path} holds a scheduler state; pass scheduler= to restore it")
+    if scheduler is not None and not scheduler_state:
+        raise ValueError(f"load_optimizer: {path} holds no scheduler state, but a scheduler was given")
+    before = optimizer.state_dict()
+    optimizer.load_state_dict(state)
+    if scheduler is not None:
+        try:
+            scheduler.load_state_dict(scheduler_state)
+        except (TypeError, ValueError):
+            optimizer.load_state_dict(before)   # leave the optimiser as it was
+            raise

@@ -16,11 +16,13 @@ import builtins
 
 import numpy as np
 
-from mlcore.tensor import Context, Function, Tensor, as_tensor, unbroadcast
+from mlcore.tensor import Context, Function, Tensor, as_tensor, get_default_dtype, unbroadcast
 
 __all__ = [
-    "add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log",
-    "sum", "mean", "max", "reshape", "transpose", "getitem", "concatenate", "stack",
+    "add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "abs", "sqrt",
+    "maximum", "minimum", "clip", "clamp", "where",
+    "sum", "mean", "max", "logsumexp", "reshape", "transpose", "getitem", "split",
+    "concatenate", "stack",
 ]
 
 
@@ -323,6 +325,210 @@ def log(a: Any) -> Tensor:
     return Log.apply(a)
 
 
+class Abs(Function):
+    """:math:`|a|`; derivative :math:`\\operatorname{sign}(a)`, with the subgradient 0 at 0 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(np.sign(a))
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (sign,) = ctx.saved_arrays
+        return grad * sign
+
+
+class Sqrt(Function):
+    """:math:`\\sqrt a`; derivative :math:`1/(2\\sqrt a)` (infinite at 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (out,) = ctx.saved_arrays
+        with np.errstate(divide="ignore"):
+            return grad / (2 * out)
+
+
+def _float_input(op: str, a: Any) -> Tensor:
+    """``a`` as a tensor; integers and booleans are promoted to the default float dtype."""
+    a = as_tensor(a)
+    if a.dtype.kind != "f":
+        a = Tensor(a.data, dtype=get_default_dtype())
+    return a
+
+
+def abs(a: Any) -> Tensor:
+    """Element-wise :math:`|a|`; the gradient is :math:`\\operatorname{sign}(a)`, 0 at :math:`a = 0`.
+
+    Chapter 7: Automatic differentiation.
+    """
+    return Abs.apply(a)
+
+
+def sqrt(a: Any) -> Tensor:
+    """Element-wise :math:`\\sqrt a` (NaN for negative entries); integer input is promoted to float.
+
+    Chapter 7: Automatic differentiation.
+    """
+    return Sqrt.apply(_float_input("sqrt", a))
+
+
+class Maximum(Function):
+    """Element-wise :math:`\\max(a, b)` with broadcasting.
+
+    The gradient goes to the larger input; at a tie :math:`a = b` each input
+    receives half of it (PyTorch's choice, a valid subgradient).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _broadcast_shape("maximum", a, b)
+        ctx.save_for_backward(np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b)))
+        ctx.shapes = a.shape, b.shape
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (share_a,) = ctx.saved_arrays
+        sa, sb = ctx.shapes
+        ga = unbroadcast(grad * share_a, sa) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(grad * (1 - share_a), sb) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Element-wise maximum of ``a`` and ``b`` (broadcasting); ties split the gradient half and half.
+
+    Chapter 7: Automatic differentiation.
+    """
+    return Maximum.apply(*_pair(a, b))
+
+
+class Minimum(Function):
+    """Element-wise :math:`\\min(a, b)`: :class:`Maximum` with the comparison reversed (ties split too)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _broadcast_shape("minimum", a, b)
+        ctx.save_for_backward(np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b)))
+        ctx.shapes = a.shape, b.shape
+        return np.minimum(a, b)
+
+    backward = staticmethod(Maximum.backward)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Element-wise minimum of ``a`` and ``b`` (broadcasting); the gradient goes to the smaller input.
+
+    Ties split the gradient half and half, as in PyTorch.
+
+    Chapter 7: Automatic differentiation.
+    """
+    return Minimum.apply(*_pair(a, b))
+
+
+class Clip(Function):
+    """Clamp into :math:`[\\mathrm{lo}, \\mathrm{hi}]`; the gradient passes where
+    :math:`\\mathrm{lo} \\le a \\le \\mathrm{hi}` (boundaries included, as in PyTorch) and is 0 outside."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
+        inside = np.ones(a.shape, dtype=bool)
+        out = a
+        if lo is not None:
+            inside &= a >= lo
+            out = np.maximum(out, np.asarray(lo, dtype=a.dtype))
+        if hi is not None:
+            inside &= a <= hi
+            out = np.minimum(out, np.asarray(hi, dtype=a.dtype))
+        ctx.save_for_backward(inside)
+        return np.array(out, dtype=a.dtype, copy=True)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (inside,) = ctx.saved_arrays
+        return grad * inside
+
+
+def clip(a: Any, min: Any = None, max: Any = None) -> Tensor:
+    """Clamp every entry into ``[min, max]`` (either bound may be ``None``, not both).
+
+    ``min`` and ``max`` are numbers or arrays that broadcast against ``a``;
+    they receive no gradient. The gradient with respect to ``a`` is 1 where
+    ``min <= a <= max`` (including the boundaries, as in ``torch.clamp``)
+    and 0 elsewhere. If ``min > max`` every entry becomes ``max``.
+
+    Chapter 7: Automatic differentiation.
+    """
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    bounds = []
+    for name, bound in (("min", min), ("max", max)):
+        if isinstance(bound, Tensor):
+            bound = bound.data
+        if bound is not None:
+            bound = np.asarray(bound)
+            if bound.dtype.kind not in "iuf":
+                raise TypeError(f"clip: {name} must be a number or a numeric array, got dtype {bound.dtype}")
+            a_shape = np.shape(a.data if isinstance(a, Tensor) else a)
+            try:
+                if np.broadcast_shapes(bound.shape, a_shape) != a_shape:
+                    raise ValueError
+            except ValueError:
+                raise ValueError(f"clip: {name} of shape {bound.shape} does not broadcast to the input's "
+                                 f"shape {a_shape}") from None
+        bounds.append(bound)
+    return Clip.apply(_float_input("clip", a), lo=bounds[0], hi=bounds[1])
+
+
+clamp = clip
+
+
+class Where(Function):
+    """:math:`\\mathrm{cond} ? a : b`, element-wise with broadcasting; the gradient goes to the chosen input."""
+
+    @staticmethod
+    def forward(ctx: Context, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            shape = np.broadcast_shapes(cond.shape, a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"where: cannot broadcast shapes {cond.shape} (condition), {a.shape} and "
+                             f"{b.shape}") from None
+        ctx.save_for_backward(cond)
+        ctx.shapes = shape, a.shape, b.shape
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (cond,) = ctx.saved_arrays
+        _, sa, sb = ctx.shapes
+        zero = np.zeros((), dtype=grad.dtype)
+        ga = unbroadcast(np.where(cond, grad, zero), sa) if ctx.needs_input_grad[1] else None
+        gb = unbroadcast(np.where(cond, zero, grad), sb) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    """``input`` where ``condition`` is true, else ``other`` (all three broadcast), like ``torch.where``.
+
+    ``condition`` must be boolean; it receives no gradient. The gradient of
+    each output entry goes to the input it was taken from.
+
+    Chapter 7: Automatic differentiation.
+    """
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != bool:
+        raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
+    a, b = _pair(input, other)
+    return Where.apply(cond, a, b)
+
+
 # ---------------------------------------------------------------------------
 # Reductions
 # ---------------------------------------------------------------------------
@@ -425,6 +631,41 @@ def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return Max.apply(a, axis=axis, keepdims=keepdims)
 
 
+class LogSumExp(Function):
+    """:math:`\\log\\sum_i e^{a_i}` over axes, computed as :math:`m + \\log\\sum_i e^{a_i - m}`
+    with :math:`m = \\max_i a_i`, so nothing overflows; the gradient is :math:`\\operatorname{softmax}(a)`."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        if a.size == 0:
+            raise ValueError("logsumexp: cannot reduce an empty tensor")
+        ctx.axes = _normalise_axis(axis, a.ndim, "logsumexp")
+        ctx.keepdims = keepdims
+        m = a.max(axis=ctx.axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf): shift by 0 instead
+        with np.errstate(divide="ignore"):
+            out = m + np.log(np.exp(a - m).sum(axis=ctx.axes, keepdims=True))
+        ctx.save_for_backward(a, out)
+        return out if keepdims else np.squeeze(out, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        a, out = ctx.saved_arrays
+        grad = _expand_reduced(grad, a.shape, ctx.axes, ctx.keepdims)
+        return grad * np.exp(a - out)
+
+
+def logsumexp(a: Any, dim: Any, keepdim: bool = False) -> Tensor:
+    """:math:`\\log\\sum e^{a}` over ``dim`` (an int or a tuple of ints), stable for large entries.
+
+    PyTorch's signature: ``dim`` is required, ``keepdim`` keeps the reduced
+    axes with length 1. The gradient is the softmax of ``a`` along ``dim``.
+
+    Chapter 8: Losses and the training loop.
+    """
+    return LogSumExp.apply(_float_input("logsumexp", a), axis=dim, keepdims=keepdim)
+
+
 # ---------------------------------------------------------------------------
 # Shape operations
 # ---------------------------------------------------------------------------
@@ -459,19 +700,46 @@ class Transpose(Function):
         return np.transpose(grad, np.argsort(ctx.axes))
 
 
+def _is_basic_index(index: Any) -> bool:
+    """True for NumPy *basic* indexing (ints, slices, ``...``, ``None``): a view, no entry twice."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        i is None or i is Ellipsis or isinstance(i, slice)
+        or (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))
+        for i in items
+    )
+
+
 class GetItem(Function):
-    """Indexing and slicing; repeated indices accumulate their gradients."""
+    """Indexing and slicing.
+
+    Basic indexing selects every entry at most once, so the backward pass
+    writes the gradient into the selected view; advanced indexing (integer
+    arrays, masks) may select an entry several times, and ``np.add.at``
+    accumulates the repeated indices' gradients (a plain ``+=`` would keep
+    only one of them).
+    """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, index: Any) -> np.ndarray:
-        ctx.shape, ctx.index, ctx.dtype = a.shape, index, a.dtype
+        ctx.shape, ctx.index, ctx.basic = a.shape, index, _is_basic_index(index)
         return np.asarray(a[index])
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
         out = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.add.at(out, ctx.index, grad)  # add.at, not +=, so repeated indices add up
+        if ctx.basic:
+            out[ctx.index] = grad
+        else:
+            np.add.at(out, ctx.index, grad)  # add.at, not +=, so repeated indices add up
         return out
+
+
+def getitem_reference_backward(shape: tuple[int, ...], index: Any, grad: np.ndarray) -> np.ndarray:
+    """The slow, always-correct backward of indexing (``np.add.at`` for every index), kept as the test oracle."""
+    out = np.zeros(shape, dtype=grad.dtype)
+    np.add.at(out, index, grad)
+    return out
 
 
 class Concatenate(Function):
@@ -517,6 +785,40 @@ def getitem(a: Any, index: Any) -> Tensor:
     elif isinstance(index, tuple):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return GetItem.apply(a, index=index)
+
+
+def split(tensor: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Cut ``tensor`` along ``dim`` into pieces, as ``torch.split``; returns a tuple of tensors.
+
+    An int gives pieces of that length (the last one shorter if the length
+    does not divide evenly); a list gives the length of every piece and must
+    sum to the length of ``dim``. Each piece is a slice, so its gradient
+    flows back into its part of ``tensor``.
+
+    Chapter 7: Automatic differentiation.
+    """
+    tensor = as_tensor(tensor)
+    if not isinstance(dim, (int, np.integer)) or not -tensor.ndim <= dim < tensor.ndim:
+        raise ValueError(f"split: dim {dim!r} is out of range for a tensor with {tensor.ndim} dimensions")
+    dim = int(dim) % tensor.ndim
+    n = tensor.shape[dim]
+    if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split_size must be a positive integer, got {size}")
+        sizes = [builtins.min(size, n - start) for start in range(0, n, size)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 0 for k in sizes):
+            raise ValueError(f"split: sections must be non-negative integers, got {sizes}")
+        if builtins.sum(sizes) != n:
+            raise ValueError(f"split: sections {sizes} sum to {builtins.sum(sizes)}, but dim {dim} has length {n}")
+    pieces, start = [], 0
+    for k in sizes:
+        index = (slice(None),) * dim + (slice(start, start + int(k)),)
+        pieces.append(getitem(tensor, index))
+        start += int(k)
+    return tuple(pieces)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:

@@ -4,9 +4,19 @@ Chapter 9: Gradient-descent optimisers derives every update rule here;
 chapter 11 (Vanishing and exploding gradients) motivates gradient clipping and
 chapter 12 (Regularisation) weight decay.
 
-Every optimiser follows the same pattern: :meth:`Optimizer.step` walks the
-parameters, skips those whose ``.grad`` is ``None``, and updates ``p.data`` in
-place from the gradient and the parameter's own state (a dictionary of arrays
+Every optimiser follows PyTorch's layout. The parameters are split into
+*parameter groups* (``optimizer.param_groups``, a list of dictionaries), each
+with its own hyper-parameters: a plain list of parameters makes one group,
+and a list of dictionaries makes several::
+
+    optim.Adam([{"params": trunk.parameters(), "lr": 1e-4},
+                {"params": head.parameters()}], lr=1e-3)
+
+gives the trunk the rate ``1e-4`` and the head the default ``1e-3``.
+:meth:`Optimizer.step` walks the groups, skips every parameter whose
+``.grad`` is ``None`` (frozen with ``requires_grad_(False)``, or not used by
+the loss), and updates ``p.data`` in place from the gradient, the group's
+hyper-parameters and the parameter's own state (a dictionary of arrays
 created on its first update).  All arithmetic happens in the parameter's
 dtype, so a float32 model stays float32.
 """
@@ -14,7 +24,7 @@ dtype, so a float32 model stays float32.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -37,81 +47,296 @@ def _is_positive_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
 # ---------------------------------------------------------------------------
 # Optimisers
 # ---------------------------------------------------------------------------
 
 
 class Optimizer:
-    """Base class: holds the parameters, their per-parameter state and the learning rate.
+    """Base class: parameter groups, per-parameter state, ``step``, ``zero_grad`` and state dicts.
 
     Parameters
     ----------
-    params : iterable of Tensor
-        The tensors to update, usually ``model.parameters()``. Each must
-        require a gradient and appear once.
-    lr : float
-        Learning rate :math:`\\eta > 0`. A scheduler may change ``self.lr``
-        between steps; ``self.initial_lr`` keeps the value given here.
-    weight_decay : float
-        Coefficient :math:`\\lambda \\ge 0` of an L2 penalty
-        :math:`\\tfrac{\\lambda}{2}\\lVert w\\rVert^2`, i.e. :math:`\\lambda w` is
-        added to every gradient before the update (chapter 12).
+    params : iterable of Tensor, or iterable of dict
+        The tensors to update, usually ``model.parameters()``, or *parameter
+        groups*: dictionaries with a ``"params"`` entry (a tensor or an
+        iterable of tensors) and any hyper-parameters that should differ from
+        ``defaults`` in that group. Each tensor must be a floating-point leaf
+        and appear once in all groups. Tensors that do not require a gradient
+        (frozen ones) are accepted and skipped while their ``.grad`` is ``None``.
+    defaults : dict
+        The hyper-parameters of the optimiser (``lr``, ``weight_decay`` and
+        its own), used for every key a group does not set.
+
+    Attributes
+    ----------
+    param_groups : list of dict
+        One dictionary per group: ``"params"`` (a list of tensors) and every
+        hyper-parameter, filled from ``defaults``. A scheduler changes
+        ``group["lr"]`` and records the starting rate as ``group["initial_lr"]``.
+    params : list of Tensor
+        All parameters, group after group.
+    state : list of dict
+        ``state[i]`` is the state of ``params[i]`` (empty until its first update).
 
     Notes
     -----
-    Subclasses implement :meth:`update`, the rule for one parameter array,
-    and :meth:`init_state`. ``self.state[i]`` is the state of
-    ``self.params[i]`` (empty until its first update). A subclass that sets
-    ``decoupled_weight_decay = True`` receives the raw gradient and applies
-    ``weight_decay`` itself (:class:`AdamW`).
+    Chapter 9: Gradient-descent optimisers. Every group has ``lr``
+    :math:`\\eta > 0` and ``weight_decay`` :math:`\\lambda \\ge 0`, the
+    coefficient of an L2 penalty :math:`\\tfrac{\\lambda}{2}\\lVert w\\rVert^2`:
+    :math:`\\lambda w` is added to every gradient before the update (Chapter 12:
+    Regularisation). Subclasses implement :meth:`update`, the rule for one
+    parameter array, :meth:`init_state`, and extend :meth:`check_group`. A
+    subclass that sets ``decoupled_weight_decay = True`` receives the raw
+    gradient and applies ``weight_decay`` itself (:class:`AdamW`).
     """
 
     decoupled_weight_decay = False
 
-    def __init__(self, params: Iterable[Tensor], lr: float, weight_decay: float = 0.0):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]):
         name = type(self).__name__
-        self.params = list(params)
-        if not self.params:
+        if isinstance(params, (Tensor, dict)):
+            raise TypeError(f"{name}: params must be an iterable of Tensors or of dicts (parameter "
+                            f"groups), got a single {type(params).__name__}; wrap it in a list")
+        self.defaults = self.check_group(dict(defaults), "")
+        self.param_groups: list[dict[str, Any]] = []
+        self.params: list[Tensor] = []
+        self.state: list[dict[str, Any]] = []
+        groups = list(params)
+        if not groups:
             raise ValueError(f"{name}: got an empty parameter list")
-        seen: set[int] = set()
-        for p in self.params:
-            if not isinstance(p, Tensor) or not p.requires_grad:
-                raise ValueError(f"{name}: every parameter must be a Tensor that requires grad, "
-                                 f"got {type(p).__name__} of shape {getattr(p, 'shape', None)}")
-            if id(p) in seen:
-                raise ValueError(f"{name}: parameter of shape {p.shape} is listed twice")
-            seen.add(id(p))
-        _check(name, lr > 0, "lr", lr, "positive")
-        _check(name, weight_decay >= 0, "weight_decay", weight_decay, "non-negative")
-        self.lr = self.initial_lr = float(lr)
-        self.weight_decay = float(weight_decay)
-        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+        if not all(isinstance(g, dict) for g in groups):
+            if any(isinstance(g, dict) for g in groups):
+                raise TypeError(f"{name}: params mixes tensors and dicts; give either tensors "
+                                f"(one group) or dicts (one per group)")
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
 
-    def zero_grad(self) -> None:
-        """Reset every parameter's gradient (gradients accumulate otherwise)."""
+    # -- parameter groups --------------------------------------------------------
+
+    def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
+        """Validate the hyper-parameters of ``group`` and return them as plain Python numbers.
+
+        ``where`` (e.g. ``" (parameter group 1)"``) ends every error message.
+        Subclasses check their own hyper-parameters after calling this.
+        """
+        name = type(self).__name__
+        for key in ("lr", "weight_decay"):
+            _check(name, _is_number(group[key]), key + where, group[key], "a number")
+        _check(name, group["lr"] > 0, "lr" + where, group["lr"], "positive")
+        _check(name, group["weight_decay"] >= 0, "weight_decay" + where, group["weight_decay"],
+               "non-negative")
+        group["lr"], group["weight_decay"] = float(group["lr"]), float(group["weight_decay"])
+        return group
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own hyper-parameters (missing ones come from ``defaults``).
+
+        Everything is checked before anything changes: a failed call leaves
+        the optimiser as it was. Raises ``TypeError`` for a parameter that is
+        not a floating-point :class:`Tensor` and ``ValueError`` for a
+        parameter listed twice or already in another group, a non-leaf
+        tensor, an unknown key or a bad hyper-parameter.
+        """
+        name = type(self).__name__
+        index = len(self.param_groups)
+        where = f" (parameter group {index})" if index else ""
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(f"{name}: a parameter group must be a dict with a 'params' entry, "
+                            f"got {type(param_group).__name__}")
+        unknown = sorted(set(param_group) - set(self.defaults) - {"params", "initial_lr"})
+        if unknown:
+            raise ValueError(f"{name}: unknown hyper-parameter(s) {unknown}{where}; "
+                             f"known: {sorted(self.defaults)}")
+        params = param_group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        seen = {id(p) for p in self.params}
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: params[{i}]{where} is a {type(p).__name__}, not a Tensor")
+            if p.dtype.kind != "f":
+                raise TypeError(f"{name}: params[{i}]{where} has dtype {p.dtype}; only floating-point "
+                                f"tensors can be optimised")
+            if not p.is_leaf:
+                raise ValueError(f"{name}: params[{i}]{where} (shape {p.shape}) is the result of an "
+                                 f"operation, not a leaf tensor; optimise the leaves it came from")
+            if id(p) in seen:
+                where_else = "twice" if any(p is q for q in params[:i]) else "in more than one parameter group"
+                raise ValueError(f"{name}: parameter of shape {p.shape} is listed {where_else}")
+            seen.add(id(p))
+        group = dict(self.defaults)
+        group.update((k, v) for k, v in param_group.items() if k != "params")
+        group = self.check_group(group, where)
+        if "initial_lr" in group:
+            _check(name, _is_number(group["initial_lr"]) and group["initial_lr"] > 0,
+                   "initial_lr" + where, group["initial_lr"], "a positive number")
+        group["params"] = params
+        self.param_groups.append(group)
+        self.params.extend(params)
+        self.state.extend({} for _ in params)
+
+    def _groups_params_states(self) -> Iterator[tuple[dict[str, Any], Tensor, dict[str, Any]]]:
+        """Yield ``(group, parameter, state)`` for every parameter, group after group."""
+        i = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                yield group, p, self.state[i]
+                i += 1
+
+    @property
+    def lr(self) -> float:
+        """The learning rate of the first group, ``param_groups[0]["lr"]``.
+
+        Setting it is allowed with a single group only; with several, set
+        ``param_groups[i]["lr"]``.
+        """
+        return self.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        name = type(self).__name__
+        if len(self.param_groups) > 1:
+            raise AttributeError(f"{name}: optimizer.lr is ambiguous with {len(self.param_groups)} "
+                                 f"parameter groups; set param_groups[i]['lr'] instead")
+        _check(name, _is_number(value) and value > 0, "lr", value, "a positive number")
+        self.param_groups[0]["lr"] = float(value)
+
+    # -- the update ----------------------------------------------------------------
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient (gradients accumulate otherwise): to ``None``, or to zeros."""
         for p in self.params:
-            p.grad = None
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad[...] = 0
 
     def step(self) -> None:
-        """Update every parameter that has a gradient, in place."""
-        for p, state in zip(self.params, self.state):
+        """Update every parameter that has a gradient, in place, with its group's hyper-parameters."""
+        for group, p, state in self._groups_params_states():
             if p.grad is None:
-                continue
+                continue  # frozen, or not used by the loss
             if not state:
-                state.update(self.init_state(p.data))
+                state.update(self.init_state(p.data, group))
             g = np.asarray(p.grad, dtype=p.dtype)
-            if self.weight_decay and not self.decoupled_weight_decay:
-                g = g + self.weight_decay * p.data
-            self.update(p.data, g, state)
+            if group["weight_decay"] and not self.decoupled_weight_decay:
+                g = g + group["weight_decay"] * p.data
+            self.update(p.data, g, state, group)
 
-    def init_state(self, w: np.ndarray) -> dict[str, Any]:
-        """The state of a parameter with values ``w`` before its first update (none by default)."""
+    def init_state(self, w: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        """The state of a parameter with values ``w`` in ``group`` before its first update (none by default)."""
         return {}
 
-    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:  # pragma: no cover
-        """Change ``w`` in place given its gradient ``g`` (same shape and dtype) and its ``state``."""
+    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any],
+               group: dict[str, Any]) -> None:  # pragma: no cover
+        """Change ``w`` in place given its gradient ``g`` (same shape and dtype), ``state`` and ``group``."""
         raise NotImplementedError
+
+    # -- saving and loading ------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimiser's state in PyTorch's layout, as copies.
+
+        ``{"state": {i: {name: value}}, "param_groups": [{hyper-parameters..., "params": [i, ...]}]}``,
+        where ``i`` numbers the parameters group after group (the order of
+        :attr:`params`) and ``"state"`` holds only parameters updated at least
+        once. :func:`mlcore.io.save_optimizer` writes it to an ``.npz`` file.
+        """
+        groups, start = [], 0
+        for group in self.param_groups:
+            saved = {k: v for k, v in group.items() if k != "params"}
+            saved["params"] = list(range(start, start + len(group["params"])))
+            start += len(group["params"])
+            groups.append(saved)
+        state = {i: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+                 for i, s in enumerate(self.state) if s}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`.
+
+        Everything is validated first (the number of groups and of parameters
+        in each, the hyper-parameter names and values, the state's names,
+        shapes and step counts), so a failed load raises a ``ValueError`` or
+        ``TypeError`` naming the problem and leaves the optimiser unchanged.
+        State arrays are copied into the parameters' dtypes.
+        """
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{name}: expected a dict with keys 'state' and 'param_groups', "
+                            f"got {type(state_dict).__name__}")
+        if set(state_dict) != {"state", "param_groups"}:
+            raise ValueError(f"{name}: expected keys ['param_groups', 'state'], got {sorted(map(str, state_dict))}")
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, dict):
+            raise TypeError(f"{name}: 'param_groups' must be a list and 'state' a dict")
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}: the state has {len(saved_groups)} parameter groups, "
+                             f"the optimizer {len(self.param_groups)}")
+        new_groups, index_of = [], {}   # saved parameter index -> position in self.params
+        start = 0
+        for k, (saved, own) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise TypeError(f"{name}: param_groups[{k}] must be a dict with a 'params' entry")
+            ids = list(saved["params"])
+            if len(ids) != len(own["params"]):
+                raise ValueError(f"{name}: param_groups[{k}] has {len(ids)} parameters in the state, "
+                                 f"{len(own['params'])} in the optimizer")
+            keys = set(saved) - {"params", "initial_lr"}
+            if keys != set(self.defaults):
+                raise ValueError(f"{name}: param_groups[{k}] has hyper-parameters {sorted(keys)}, "
+                                 f"expected {sorted(self.defaults)}")
+            group = self.check_group({key: saved[key] for key in keys}, f" (parameter group {k})")
+            if "initial_lr" in saved:
+                _check(name, _is_number(saved["initial_lr"]) and saved["initial_lr"] > 0,
+                       f"param_groups[{k}]['initial_lr']", saved["initial_lr"], "a positive number")
+                group["initial_lr"] = float(saved["initial_lr"])
+            group["params"] = own["params"]
+            new_groups.append(group)
+            for j, saved_id in enumerate(ids):
+                if not isinstance(saved_id, (int, np.integer)) or saved_id in index_of:
+                    raise ValueError(f"{name}: param_groups[{k}]['params'] must list distinct "
+                                     f"integer indices, got {ids}")
+                index_of[int(saved_id)] = start + j
+            start += len(ids)
+        groups_of = [g for g in new_groups for _ in g["params"]]
+        new_state: list[dict[str, Any]] = [{} for _ in self.params]
+        for key, saved in saved_state.items():
+            try:
+                i = index_of[int(key)]
+            except (KeyError, ValueError, TypeError):
+                raise ValueError(f"{name}: state for parameter {key!r}, which no group lists") from None
+            if not isinstance(saved, dict):
+                raise TypeError(f"{name}: state[{key!r}] must be a dict, got {type(saved).__name__}")
+            p = self.params[i]
+            expected = self.init_state(p.data, groups_of[i])
+            if set(saved) != set(expected):
+                raise ValueError(f"{name}: state[{key!r}] has entries {sorted(saved)}, expected "
+                                 f"{sorted(expected)}")
+            for entry, template in expected.items():
+                value = saved[entry]
+                if isinstance(template, np.ndarray):
+                    value = np.asarray(value)
+                    if value.shape != template.shape or value.dtype.kind not in "iuf":
+                        raise ValueError(f"{name}: state[{key!r}]['{entry}'] has shape {value.shape} "
+                                         f"and dtype {value.dtype}, expected {template.shape} float")
+                    new_state[i][entry] = value.astype(p.dtype, copy=True)
+                else:   # a step counter
+                    number = np.asarray(value)
+                    if number.size != 1 or number.dtype.kind not in "iuf" or number != int(number) or number < 0:
+                        raise ValueError(f"{name}: state[{key!r}]['{entry}'] must be a non-negative "
+                                         f"integer, got {value!r}")
+                    new_state[i][entry] = int(number)
+        # Everything checked: now change the optimiser.
+        self.param_groups[:] = new_groups
+        for own, new in zip(self.state, new_state):
+            own.clear()
+            own.update(new)
 
 
 class SGD(Optimizer):
@@ -132,7 +357,7 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Tensor
+    params : iterable of Tensor, or iterable of dict (parameter groups)
     lr : float
         :math:`\\eta > 0`.
     momentum : float
@@ -148,24 +373,31 @@ class SGD(Optimizer):
     velocity ``"momentum_buffer"`` :math:`b`, of the parameter's shape.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False):
-        super().__init__(params, lr, weight_decay)
-        _check("SGD", 0 <= momentum < 1, "momentum", momentum, "in [0, 1)")
-        if nesterov and momentum == 0:
-            raise ValueError("SGD: nesterov=True needs momentum > 0, got momentum=0")
-        self.momentum, self.nesterov = float(momentum), nesterov
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 0.01,
+                 momentum: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
+                                      nesterov=nesterov))
 
-    def init_state(self, w: np.ndarray) -> dict[str, Any]:
-        return {"momentum_buffer": np.zeros_like(w)} if self.momentum else {}
+    def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
+        group = super().check_group(group, where)
+        _check("SGD", _is_number(group["momentum"]) and 0 <= group["momentum"] < 1,
+               "momentum" + where, group["momentum"], "in [0, 1)")
+        if group["nesterov"] and group["momentum"] == 0:
+            raise ValueError(f"SGD: nesterov=True needs momentum > 0, got momentum=0{where}")
+        group["momentum"], group["nesterov"] = float(group["momentum"]), bool(group["nesterov"])
+        return group
 
-    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
-        if self.momentum:
+    def init_state(self, w: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        return {"momentum_buffer": np.zeros_like(w)} if group["momentum"] else {}
+
+    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        momentum = group["momentum"]
+        if momentum:
             b = state["momentum_buffer"]
-            b *= self.momentum
+            b *= momentum
             b += g
-            g = g + self.momentum * b if self.nesterov else b
-        w -= self.lr * g
+            g = g + momentum * b if group["nesterov"] else b
+        w -= group["lr"] * g
 
 
 class Adagrad(Optimizer):
@@ -181,7 +413,7 @@ class Adagrad(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Tensor
+    params : iterable of Tensor, or iterable of dict (parameter groups)
     lr : float
         :math:`\\eta > 0`.
     eps : float
@@ -191,22 +423,28 @@ class Adagrad(Optimizer):
 
     Notes
     -----
-    Chapter 9: Gradient-descent optimisers. State: ``"sum_sq"`` :math:`G`.
+    Chapter 9: Gradient-descent optimisers. State (PyTorch's names):
+    ``"step"`` :math:`t` and ``"sum"`` :math:`G`.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, eps: float = 1e-10,
-                 weight_decay: float = 0.0):
-        super().__init__(params, lr, weight_decay)
-        _check("Adagrad", eps > 0, "eps", eps, "positive")
-        self.eps = float(eps)
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 0.01,
+                 eps: float = 1e-10, weight_decay: float = 0.0):
+        super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
 
-    def init_state(self, w: np.ndarray) -> dict[str, Any]:
-        return {"sum_sq": np.zeros_like(w)}
+    def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
+        group = super().check_group(group, where)
+        _check("Adagrad", _is_number(group["eps"]) and group["eps"] > 0, "eps" + where, group["eps"], "positive")
+        group["eps"] = float(group["eps"])
+        return group
 
-    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
-        G = state["sum_sq"]
+    def init_state(self, w: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "sum": np.zeros_like(w)}
+
+    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] += 1
+        G = state["sum"]
         G += g * g
-        w -= self.lr * g / (np.sqrt(G) + self.eps)
+        w -= group["lr"] * g / (np.sqrt(G) + group["eps"])
 
 
 class Adadelta(Optimizer):
@@ -226,7 +464,7 @@ class Adadelta(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Tensor
+    params : iterable of Tensor, or iterable of dict (parameter groups)
     lr : float
         :math:`\\eta > 0` (1.0 reproduces the paper).
     rho : float
@@ -238,29 +476,35 @@ class Adadelta(Optimizer):
 
     Notes
     -----
-    Chapter 9: Gradient-descent optimisers. State: ``"sq_avg"``
-    :math:`E[g^2]` and ``"delta_sq_avg"`` :math:`E[\\Delta w^2]`.
+    Chapter 9: Gradient-descent optimisers. State (PyTorch's names):
+    ``"step"``, ``"square_avg"`` :math:`E[g^2]` and ``"acc_delta"`` :math:`E[\\Delta w^2]`.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1.0, rho: float = 0.9,
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1.0, rho: float = 0.9,
                  eps: float = 1e-6, weight_decay: float = 0.0):
-        super().__init__(params, lr, weight_decay)
-        _check("Adadelta", 0 <= rho < 1, "rho", rho, "in [0, 1)")
-        _check("Adadelta", eps > 0, "eps", eps, "positive")
-        self.rho, self.eps = float(rho), float(eps)
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
-    def init_state(self, w: np.ndarray) -> dict[str, Any]:
-        return {"sq_avg": np.zeros_like(w), "delta_sq_avg": np.zeros_like(w)}
+    def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
+        group = super().check_group(group, where)
+        _check("Adadelta", _is_number(group["rho"]) and 0 <= group["rho"] < 1, "rho" + where,
+               group["rho"], "in [0, 1)")
+        _check("Adadelta", _is_number(group["eps"]) and group["eps"] > 0, "eps" + where, group["eps"], "positive")
+        group["rho"], group["eps"] = float(group["rho"]), float(group["eps"])
+        return group
 
-    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
-        sq_avg, delta_sq_avg = state["sq_avg"], state["delta_sq_avg"]
-        rho, eps = self.rho, self.eps
+    def init_state(self, w: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "square_avg": np.zeros_like(w), "acc_delta": np.zeros_like(w)}
+
+    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] += 1
+        sq_avg, delta_sq_avg = state["square_avg"], state["acc_delta"]
+        rho, eps = group["rho"], group["eps"]
         sq_avg *= rho
         sq_avg += (1 - rho) * g * g
         delta = -np.sqrt(delta_sq_avg + eps) / np.sqrt(sq_avg + eps) * g
         delta_sq_avg *= rho
         delta_sq_avg += (1 - rho) * delta * delta
-        w += self.lr * delta
+        w += group["lr"] * delta
 
 
 class RMSprop(Optimizer):
@@ -277,7 +521,7 @@ class RMSprop(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Tensor
+    params : iterable of Tensor, or iterable of dict (parameter groups)
     lr : float
         :math:`\\eta > 0`.
     alpha : float
@@ -291,35 +535,46 @@ class RMSprop(Optimizer):
 
     Notes
     -----
-    Chapter 9: Gradient-descent optimisers. State: ``"sq_avg"`` :math:`v`
-    and, with momentum, ``"momentum_buffer"`` :math:`b`.
+    Chapter 9: Gradient-descent optimisers. State (PyTorch's names):
+    ``"step"``, ``"square_avg"`` :math:`v` and, with momentum,
+    ``"momentum_buffer"`` :math:`b`.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, alpha: float = 0.99,
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, momentum: float = 0.0, weight_decay: float = 0.0):
-        super().__init__(params, lr, weight_decay)
-        _check("RMSprop", 0 <= alpha < 1, "alpha", alpha, "in [0, 1)")
-        _check("RMSprop", eps > 0, "eps", eps, "positive")
-        _check("RMSprop", 0 <= momentum < 1, "momentum", momentum, "in [0, 1)")
-        self.alpha, self.eps, self.momentum = float(alpha), float(eps), float(momentum)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum,
+                                      weight_decay=weight_decay))
 
-    def init_state(self, w: np.ndarray) -> dict[str, Any]:
-        state = {"sq_avg": np.zeros_like(w)}
-        if self.momentum:
+    def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
+        group = super().check_group(group, where)
+        _check("RMSprop", _is_number(group["alpha"]) and 0 <= group["alpha"] < 1, "alpha" + where,
+               group["alpha"], "in [0, 1)")
+        _check("RMSprop", _is_number(group["eps"]) and group["eps"] > 0, "eps" + where, group["eps"], "positive")
+        _check("RMSprop", _is_number(group["momentum"]) and 0 <= group["momentum"] < 1,
+               "momentum" + where, group["momentum"], "in [0, 1)")
+        for key in ("alpha", "eps", "momentum"):
+            group[key] = float(group[key])
+        return group
+
+    def init_state(self, w: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        state = {"step": 0, "square_avg": np.zeros_like(w)}
+        if group["momentum"]:
             state["momentum_buffer"] = np.zeros_like(w)
         return state
 
-    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
-        v = state["sq_avg"]
-        v *= self.alpha
-        v += (1 - self.alpha) * g * g
-        step = g / (np.sqrt(v) + self.eps)
-        if self.momentum:
-            b = state["momentum_buffer"]
-            b *= self.momentum
+    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] += 1
+        alpha, momentum = group["alpha"], group["momentum"]
+        v = state["square_avg"]
+        v *= alpha
+        v += (1 - alpha) * g * g
+        step = g / (np.sqrt(v) + group["eps"])
+        if momentum:
+            b = state.setdefault("momentum_buffer", np.zeros_like(w))
+            b *= momentum
             b += step
             step = b
-        w -= self.lr * step
+        w -= group["lr"] * step
 
 
 class Adam(Optimizer):
@@ -340,7 +595,7 @@ class Adam(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Tensor
+    params : iterable of Tensor, or iterable of dict (parameter groups)
     lr : float
         :math:`\\eta > 0` (the paper's :math:`\\alpha`).
     betas : tuple of float
@@ -356,27 +611,31 @@ class Adam(Optimizer):
     (an int), ``"exp_avg"`` :math:`m`, ``"exp_avg_sq"`` :math:`v`.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.001,
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 0.001,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
-        super().__init__(params, lr, weight_decay)
-        name = type(self).__name__
-        _check(name, len(betas) == 2, "betas", betas, "a pair (beta1, beta2)")
-        _check(name, 0 <= betas[0] < 1, "betas[0]", betas[0], "in [0, 1)")
-        _check(name, 0 <= betas[1] < 1, "betas[1]", betas[1], "in [0, 1)")
-        _check(name, eps > 0, "eps", eps, "positive")
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = float(eps)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
-    def init_state(self, w: np.ndarray) -> dict[str, Any]:
+    def check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
+        group = super().check_group(group, where)
+        name, betas = type(self).__name__, group["betas"]
+        _check(name, isinstance(betas, (tuple, list, np.ndarray)) and len(betas) == 2,
+               "betas" + where, betas, "a pair (beta1, beta2)")
+        _check(name, _is_number(betas[0]) and 0 <= betas[0] < 1, "betas[0]" + where, betas[0], "in [0, 1)")
+        _check(name, _is_number(betas[1]) and 0 <= betas[1] < 1, "betas[1]" + where, betas[1], "in [0, 1)")
+        _check(name, _is_number(group["eps"]) and group["eps"] > 0, "eps" + where, group["eps"], "positive")
+        group["betas"], group["eps"] = (float(betas[0]), float(betas[1])), float(group["eps"])
+        return group
+
+    def init_state(self, w: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(w), "exp_avg_sq": np.zeros_like(w)}
 
-    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
-        w -= self.lr * self._adam_direction(g, state)
+    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        w -= group["lr"] * self._adam_direction(g, state, group)
 
-    def _adam_direction(self, g: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+    def _adam_direction(self, g: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> np.ndarray:
         """Advance the moments and return :math:`\\hat m_t / (\\sqrt{\\hat v_t} + \\epsilon)`."""
-        beta1, beta2 = self.betas
+        beta1, beta2 = group["betas"]
         state["step"] = t = state["step"] + 1
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
@@ -385,7 +644,7 @@ class Adam(Optimizer):
         v += (1 - beta2) * g * g
         m_hat = m / (1 - beta1 ** t)
         v_hat = v / (1 - beta2 ** t)
-        return m_hat / (np.sqrt(v_hat) + self.eps)
+        return m_hat / (np.sqrt(v_hat) + group["eps"])
 
 
 class AdamW(Adam):
@@ -404,7 +663,7 @@ class AdamW(Adam):
 
     Parameters
     ----------
-    params : iterable of Tensor
+    params : iterable of Tensor, or iterable of dict (parameter groups)
     lr : float
         :math:`\\eta > 0`.
     betas, eps
@@ -423,13 +682,13 @@ class AdamW(Adam):
 
     decoupled_weight_decay = True
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.001,
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 0.001,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01):
         super().__init__(params, lr, betas, eps, weight_decay)
 
-    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
-        w -= self.lr * (self._adam_direction(g, state) + self.weight_decay * w)
+    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        w -= group["lr"] * (self._adam_direction(g, state, group) + group["weight_decay"] * w)
 
 
 # ---------------------------------------------------------------------------
@@ -438,13 +697,16 @@ class AdamW(Adam):
 
 
 class LRScheduler:
-    """Base class: sets ``optimizer.lr`` from a closed-form schedule :math:`\\eta(t)`.
+    """Base class: sets every parameter group's ``lr`` from a closed-form schedule :math:`\\eta(t)`.
 
     ``t`` (``self.last_epoch``) starts at 0, when the optimiser gets
     :math:`\\eta(0)`; each :meth:`step` (usually once per epoch, after the
-    optimiser's steps) advances ``t`` by one and sets ``optimizer.lr`` to
-    :math:`\\eta(t)`. The base rate :math:`\\eta_0` is ``optimizer.initial_lr``,
-    the learning rate the optimiser was built with.
+    optimiser's steps) advances ``t`` by one and sets each group's ``lr`` to
+    :math:`\\eta(t)` computed from that group's base rate :math:`\\eta_0`. As
+    in PyTorch, the base rate is ``group["initial_lr"]``, which the first
+    scheduler of an optimiser records from ``group["lr"]``; so two groups
+    with rates ``1e-4`` and ``1e-3`` keep their ratio along the schedule.
+    ``self.base_lrs`` lists the base rates and ``self.base_lr`` is the first.
 
     Notes
     -----
@@ -456,22 +718,60 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
-        self.base_lr = optimizer.initial_lr
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
-        optimizer.lr = self.get_lr()
+        self._set_lrs()
 
-    def lr_at(self, t: int) -> float:  # pragma: no cover - abstract
-        """The learning rate :math:`\\eta(t)` after ``t`` calls of :meth:`step`."""
+    @property
+    def base_lr(self) -> float:
+        """The base rate :math:`\\eta_0` of the first parameter group."""
+        return self.base_lrs[0]
+
+    def lr_at(self, t: int, base_lr: float | None = None) -> float:  # pragma: no cover - abstract
+        """The learning rate :math:`\\eta(t)` after ``t`` calls of :meth:`step`, for base rate
+        ``base_lr`` (the first group's, :attr:`base_lr`, by default)."""
         raise NotImplementedError
 
-    def get_lr(self) -> float:
-        """The learning rate for the current step ``self.last_epoch``."""
-        return self.lr_at(self.last_epoch)
+    def get_lr(self) -> list[float]:
+        """The learning rate of every group for the current step ``self.last_epoch``."""
+        return [self.lr_at(self.last_epoch, base) for base in self.base_lrs]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rate each group uses now (``group["lr"]``), as in PyTorch."""
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def _set_lrs(self) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.base_lrs):
+            raise RuntimeError(f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups "
+                               f"but the scheduler was built for {len(self.base_lrs)}; build a new scheduler "
+                               f"after add_param_group")
+        for group, lr in zip(groups, self.get_lr()):
+            group["lr"] = lr
 
     def step(self) -> None:
-        """Advance the schedule by one step and set the optimiser's learning rate."""
+        """Advance the schedule by one step and set every group's learning rate."""
         self.last_epoch += 1
-        self.optimizer.lr = self.get_lr()
+        self._set_lrs()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The schedule's progress: ``{"last_epoch": t, "base_lrs": [...]}``."""
+        return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Resume from :meth:`state_dict` and set the optimiser's rates; checked first, unchanged on error."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict) or set(state_dict) != {"last_epoch", "base_lrs"}:
+            raise ValueError(f"{name}: expected a dict with keys 'base_lrs' and 'last_epoch', got {state_dict!r}")
+        t, bases = state_dict["last_epoch"], list(np.ravel(state_dict["base_lrs"]))
+        if not (_is_number(t) and t >= 0 and t == int(t)):
+            raise ValueError(f"{name}: last_epoch must be a non-negative integer, got {t!r}")
+        if len(bases) != len(self.base_lrs) or not all(_is_number(b) and b > 0 for b in bases):
+            raise ValueError(f"{name}: base_lrs must be {len(self.base_lrs)} positive numbers, got {bases!r}")
+        self.last_epoch, self.base_lrs = int(t), [float(b) for b in bases]
+        self._set_lrs()
 
 
 class StepLR(LRScheduler):
@@ -497,8 +797,9 @@ class StepLR(LRScheduler):
         self.step_size, self.gamma = step_size, float(gamma)
         super().__init__(optimizer)
 
-    def lr_at(self, t: int) -> float:
-        return self.base_lr * self.gamma ** (t // self.step_size)
+    def lr_at(self, t: int, base_lr: float | None = None) -> float:
+        eta0 = self.base_lr if base_lr is None else base_lr
+        return eta0 * self.gamma ** (t // self.step_size)
 
 
 class ExponentialLR(LRScheduler):
@@ -520,8 +821,9 @@ class ExponentialLR(LRScheduler):
         self.gamma = float(gamma)
         super().__init__(optimizer)
 
-    def lr_at(self, t: int) -> float:
-        return self.base_lr * self.gamma ** t
+    def lr_at(self, t: int, base_lr: float | None = None) -> float:
+        eta0 = self.base_lr if base_lr is None else base_lr
+        return eta0 * self.gamma ** t
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -556,9 +858,10 @@ class CosineAnnealingLR(LRScheduler):
         self.T_max, self.eta_min = T_max, float(eta_min)
         super().__init__(optimizer)
 
-    def lr_at(self, t: int) -> float:
+    def lr_at(self, t: int, base_lr: float | None = None) -> float:
+        eta0 = self.base_lr if base_lr is None else base_lr
         progress = min(t, self.T_max) / self.T_max
-        return self.eta_min + 0.5 * (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * progress))
+        return self.eta_min + 0.5 * (eta0 - self.eta_min) * (1 + math.cos(math.pi * progress))
 
 
 class LinearWarmup(LRScheduler):
@@ -598,10 +901,11 @@ class LinearWarmup(LRScheduler):
         self.warmup_steps, self.after = warmup_steps, after
         super().__init__(optimizer)
 
-    def lr_at(self, t: int) -> float:
+    def lr_at(self, t: int, base_lr: float | None = None) -> float:
+        eta0 = self.base_lr if base_lr is None else base_lr
         if t < self.warmup_steps:
-            return self.base_lr * (t + 1) / self.warmup_steps
-        return self.base_lr if self.after is None else self.after.lr_at(t - self.warmup_steps)
+            return eta0 * (t + 1) / self.warmup_steps
+        return eta0 if self.after is None else self.after.lr_at(t - self.warmup_steps, eta0)
 
 
 # ---------------------------------------------------------------------------

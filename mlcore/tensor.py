@@ -454,6 +454,37 @@ class Tensor:
     def log(self) -> "Tensor":
         return _ops().log(self)
 
+    def abs(self) -> "Tensor":
+        return _ops().abs(self)
+
+    def sqrt(self) -> "Tensor":
+        return _ops().sqrt(self)
+
+    def __abs__(self) -> "Tensor":
+        return _ops().abs(self)
+
+    def clip(self, min: Any = None, max: Any = None) -> "Tensor":
+        return _ops().clip(self, min, max)
+
+    def clamp(self, min: Any = None, max: Any = None) -> "Tensor":
+        return _ops().clip(self, min, max)
+
+    def maximum(self, other: Any) -> "Tensor":
+        return _ops().maximum(self, other)
+
+    def minimum(self, other: Any) -> "Tensor":
+        return _ops().minimum(self, other)
+
+    def where(self, condition: Any, other: Any) -> "Tensor":
+        """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
+        return _ops().where(condition, self, other)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
+        return _ops().logsumexp(self, dim, keepdim)
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple["Tensor", ...]:
+        return _ops().split(self, split_size, dim)
+
     def reshape(self, *shape: Any) -> "Tensor":
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])

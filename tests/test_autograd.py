@@ -9,6 +9,7 @@ import pytest
 
 import mlcore as mc
 from mlcore import functional as F
+from mlcore import ops
 from mlcore.tensor import unbroadcast
 
 
@@ -246,3 +247,103 @@ def test_training_an_mlp_reduces_the_loss():
 def test_relu_propagates_nan_instead_of_hiding_it():
     out = F.relu(mc.Tensor([np.nan, -1.0, 2.0])).data
     assert np.isnan(out[0]) and out[1] == 0 and out[2] == 2
+
+
+# -- indexing: fast path for basic indices, np.add.at for advanced ones -------------------------
+
+@pytest.mark.parametrize("index", [
+    0, -1, slice(1, None, 2), (Ellipsis, 1), (None, slice(None), 0), (1, slice(None, None, -1)),
+    np.int64(2), (slice(None), None, slice(0, 2)),
+])
+def test_basic_index_backward_is_the_fast_path_and_agrees_with_reference(index):
+    x = mc.Tensor(np.arange(24.0).reshape(4, 3, 2), requires_grad=True, dtype=np.float64)
+    out = x[index]
+    assert out._node.ctx.basic
+    g = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(g)
+    np.testing.assert_array_equal(x.grad, ops.getitem_reference_backward(x.shape, index, g))
+
+
+@pytest.mark.parametrize("index", [
+    np.array([0, 2, 0, 0]),                       # repeated rows must accumulate
+    (np.array([1, 1]), np.array([2, 2])),         # the same entry twice
+    np.arange(24).reshape(4, 3, 2) % 3 == 0,      # a mask
+    (slice(None), [0, 0, 1]),                     # basic and advanced mixed
+    [True, False, True, True],                    # a boolean list is advanced, not basic
+])
+def test_advanced_index_backward_accumulates_repeated_indices(index):
+    x = mc.Tensor(np.arange(24.0).reshape(4, 3, 2), requires_grad=True, dtype=np.float64)
+    out = x[index]
+    assert not out._node.ctx.basic
+    out.backward(np.ones(out.shape))
+    np.testing.assert_array_equal(x.grad, ops.getitem_reference_backward(x.shape, index, np.ones(out.shape)))
+    assert x.grad.sum() == out.size   # every selected copy contributed its 1
+
+
+def test_repeated_index_counts_twice():
+    x = mc.Tensor([1.0, 2.0, 3.0], requires_grad=True, dtype=np.float64)
+    x[np.array([2, 2, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad, [1, 0, 2])
+
+
+# -- the new element-wise operations: subgradients chosen as in PyTorch -----------------------
+
+def test_ties_and_kinks_follow_pytorch():
+    a = mc.Tensor([1.0, 2.0, 3.0], requires_grad=True, dtype=np.float64)
+    b = mc.Tensor([1.0, 5.0, 0.0], requires_grad=True, dtype=np.float64)
+    mc.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.5, 0, 1])      # a tie splits the gradient
+    np.testing.assert_array_equal(b.grad, [0.5, 1, 0])
+    a.grad = b.grad = None
+    mc.minimum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.5, 1, 0])
+    x = mc.Tensor([-1.0, 0.0, 1.0, 2.0, 3.0], requires_grad=True, dtype=np.float64)
+    mc.abs(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [-1, 0, 1, 1, 1])  # sign, 0 at 0
+    x.grad = None
+    out = mc.clip(x, 0.0, 2.0)
+    out.sum().backward()
+    np.testing.assert_array_equal(out.data, [0, 0, 1, 2, 2])
+    np.testing.assert_array_equal(x.grad, [0, 1, 1, 1, 0])  # boundaries pass the gradient
+
+
+def test_logsumexp_is_stable_and_matches_numpy():
+    x = np.array([[1000.0, 1000.0], [-1000.0, -1001.0], [-np.inf, 0.0]])
+    out = mc.logsumexp(mc.Tensor(x, dtype=np.float64), 1)
+    expected = [1000 + np.log(2), -1000 + np.log1p(np.exp(-1.0)), 0.0]
+    np.testing.assert_allclose(out.data, expected, rtol=1e-15)
+    assert mc.logsumexp(mc.Tensor([[-np.inf, -np.inf]]), 1).data[0] == -np.inf
+
+
+def test_new_ops_reject_bad_arguments():
+    x = mc.Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="at least one of min and max"):
+        mc.clip(x)
+    with pytest.raises(ValueError, match=r"min of shape \(4,\) does not broadcast"):
+        mc.clip(x, np.zeros(4))
+    with pytest.raises(TypeError, match="condition must be boolean"):
+        mc.where(np.ones((2, 3)), x, 0.0)
+    with pytest.raises(ValueError, match="where: cannot broadcast"):
+        mc.where(np.ones(4, dtype=bool), x, 0.0)
+    with pytest.raises(ValueError, match="maximum: cannot broadcast"):
+        mc.maximum(x, np.ones(4))
+    with pytest.raises(ValueError, match="sum to 4, but dim 1 has length 3"):
+        mc.split(x, [1, 3], dim=1)
+    with pytest.raises(ValueError, match="split_size must be a positive integer"):
+        mc.split(x, 0)
+    with pytest.raises(ValueError, match="dim 2 is out of range"):
+        mc.split(x, 1, dim=2)
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        mc.logsumexp(x, 2)
+    with pytest.raises(ValueError, match="delta must be a number > 0"):
+        mc.functional.huber_loss(x, np.ones((2, 3)), delta=0)
+    with pytest.raises(ValueError, match="reduction must be"):
+        mc.functional.huber_loss(x, np.ones((2, 3)), reduction="avg")
+
+
+def test_split_pieces_and_integer_promotion():
+    x = mc.Tensor(np.arange(10.0))
+    assert [p.shape for p in mc.split(x, 4)] == [(4,), (4,), (2,)]
+    assert [p.shape for p in x.split([0, 3, 7])] == [(0,), (3,), (7,)]
+    assert mc.sqrt(np.array([4, 9])).dtype == mc.get_default_dtype()
+    np.testing.assert_array_equal(mc.clip(np.array([1, 5]), 2, 4).data, [2, 4])

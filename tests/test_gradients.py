@@ -167,6 +167,70 @@ def test_losses(n, c, seed):
     check(F.mse_loss, rng.standard_normal((n, c)), rng.standard_normal((n, c)))
 
 
+@fast
+@given(mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=4), seeds)
+def test_where_maximum_minimum(bshapes, seed):
+    rng = np.random.default_rng(seed)
+    cshape, ashape, bshape = bshapes.input_shapes
+    cond = rng.random(cshape) > 0.5
+    a = rng.standard_normal(ashape)
+    b = rng.standard_normal(bshape)  # continuous draws: a tie of a and b has probability 0
+    check(lambda x, y: mc.where(cond, x, y), a, b)
+    check(mc.maximum, a, b)
+    check(mc.minimum, a, b)
+
+
+@fast
+@given(shapes, seeds)
+def test_abs_sqrt_clip(shape, seed):
+    rng = np.random.default_rng(seed)
+    x = away_from_zero(rng, shape)          # |x| in [0.2, 2]: no kink of abs
+    check(mc.abs, x)
+    check(mc.sqrt, np.abs(x))
+    # Bounds at 0.5 and 1.5 in magnitude: every entry is at least 0.05 away from them.
+    x = np.where(np.abs(np.abs(x) - 0.5) < 0.05, x + 0.1 * np.sign(x), x)
+    x = np.where(np.abs(np.abs(x) - 1.5) < 0.05, x + 0.1 * np.sign(x), x)
+    check(lambda a: mc.clip(a, -0.5, 1.5), x)
+    check(lambda a: a.clamp(min=0.5), x)
+    check(lambda a: a.clamp(max=-0.5), x)
+
+
+@fast
+@given(st.data(), seeds, st.booleans())
+def test_logsumexp(data, seed, keepdim):
+    shape = data.draw(shapes)
+    dim = data.draw(axes_for(shape))
+    rng = np.random.default_rng(seed)
+    check(lambda a: mc.logsumexp(a, dim, keepdim), rng.standard_normal(shape) * 3)
+
+
+@fast
+@given(shapes, seeds, st.integers(1, 4))
+def test_split(shape, seed, size):
+    rng = np.random.default_rng(seed)
+    dim = int(rng.integers(0, len(shape)))
+    weights = [rng.standard_normal() for _ in range(shape[dim])]
+
+    def pieces_combined(a):
+        return sum((p * w).sum() for p, w in zip(mc.split(a, size, dim), weights))
+
+    check(pieces_combined, rng.standard_normal(shape))
+    sections = [shape[dim] - 1, 1] if shape[dim] > 1 else [1]
+    check(lambda a: mc.split(a, sections, dim)[-1] * 2.0, rng.standard_normal(shape))
+
+
+@fast
+@given(shapes, seeds, st.sampled_from(["mean", "sum", "none"]), st.sampled_from([0.5, 1.0, 2.0]))
+def test_huber_and_smooth_l1(shape, seed, reduction, delta):
+    rng = np.random.default_rng(seed)
+    target = rng.standard_normal(shape)
+    # Errors at least 0.05 away from the switch points +-delta (and from 0 for smooth L1's scaling).
+    err = away_from_zero(rng, shape, 0.05, 3.0)
+    err = np.where(np.abs(np.abs(err) - delta) < 0.05, err + 0.1 * np.sign(err), err)
+    check(lambda p, t: F.huber_loss(p, t, reduction=reduction, delta=delta), target + err, target)
+    check(lambda p, t: F.smooth_l1_loss(p, t, reduction=reduction, beta=delta), target + err, target)
+
+
 def test_linear_layer_and_mlp_in_float64():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((5, 3))

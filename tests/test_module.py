@@ -13,7 +13,7 @@ class TwoLayer(nn.Module):
     def __init__(self):
         self.hidden = nn.Linear(3, 4, rng=0)
         self.out = nn.Linear(4, 2, bias=False, rng=1)
-        self.blocks = [nn.Linear(2, 2, rng=2)]
+        self.blocks = nn.ModuleList([nn.Linear(2, 2, rng=2)])
 
     def forward(self, x):
         return self.blocks[0](self.out(self.hidden(x).relu()))
@@ -116,3 +116,92 @@ def test_sgd_plain_step_and_errors():
         mc.optim.SGD([p], lr=0.0)
     with pytest.raises(ValueError, match="empty parameter list"):
         mc.optim.SGD([], lr=0.1)
+
+
+# -- containers ---------------------------------------------------------------------------------
+
+class Towers(nn.Module):
+    def __init__(self):
+        self.blocks = nn.ModuleList([nn.Linear(2, 2, rng=0), nn.Linear(2, 2, rng=1)])
+        self.heads = nn.ModuleDict({"a": nn.Linear(2, 1, rng=2), "b": nn.Linear(2, 3, rng=3)})
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return {name: head(x) for name, head in self.heads.items()}
+
+
+def test_module_list_and_dict_parameter_names_like_pytorch():
+    model = Towers()
+    assert [n for n, _ in model.named_parameters()] == [
+        "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
+        "heads.a.weight", "heads.a.bias", "heads.b.weight", "heads.b.bias"]
+    assert set(model.state_dict()) == {n for n, _ in model.named_parameters()}
+    model.eval()
+    assert not any(m.training for m in model.modules())
+    assert [n for n, _ in model.named_modules()] == ["", "blocks", "blocks.0", "blocks.1", "heads", "heads.a", "heads.b"]
+    assert model(mc.Tensor(np.ones((1, 2))))["b"].shape == (1, 3)
+
+
+def test_module_list_api():
+    a, b, c = (nn.Linear(1, 1, rng=i) for i in range(3))
+    ml = nn.ModuleList()
+    assert ml.append(a) is ml and len(ml) == 1
+    ml.extend([b])
+    ml.insert(0, c)
+    assert list(ml) == [c, a, b] and ml[-1] is b
+    assert isinstance(ml[1:], nn.ModuleList) and list(ml[1:]) == [a, b]
+    ml[0] = b
+    del ml[0]
+    assert list(ml) == [a, b]
+    assert [n for n, _ in ml.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    with pytest.raises(TypeError, match="ModuleList: item 2 is a int, not a Module"):
+        ml.append(3)
+    with pytest.raises(TypeError, match="item 3 is a str"):
+        ml.extend([c, "x"])
+    assert len(ml) == 2   # a failed extend adds nothing
+    with pytest.raises(NotImplementedError, match="container"):
+        ml(mc.Tensor([1.0]))
+
+
+def test_module_dict_api():
+    a, b = nn.Linear(1, 1, rng=0), nn.Linear(1, 1, rng=1)
+    md = nn.ModuleDict([("x", a)])
+    md["y"] = b
+    assert list(md) == ["x", "y"] and list(md.keys()) == ["x", "y"]
+    assert list(md.values()) == [a, b] and "y" in md and len(md) == 2
+    assert md.pop("x") is a and list(md) == ["y"]
+    md.update({"z": a})
+    del md["y"]
+    assert list(md.items()) == [("z", a)]
+    with pytest.raises(ValueError, match="without '.'"):
+        md["a.b"] = a
+    with pytest.raises(TypeError, match="not a Module"):
+        md["w"] = 1
+    with pytest.raises(KeyError, match="no module 'q'"):
+        md["q"]
+
+
+def test_plain_containers_of_modules_are_refused():
+    class Bad(nn.Module):
+        def __init__(self, container):
+            self.layers = container
+
+    for container, fix in [([nn.Linear(1, 1)], "ModuleList"), ((nn.Linear(1, 1),), "ModuleList"),
+                           ({"a": nn.Linear(1, 1)}, "ModuleDict")]:
+        with pytest.raises(TypeError, match=f"invisible to parameters.*nn.{fix}"):
+            Bad(container)
+    late = Bad([])        # an empty list is fine until a module goes in
+    late.layers.append(nn.Linear(1, 1))
+    with pytest.raises(TypeError, match="Bad.layers: a plain list of modules"):
+        late.parameters()
+    ok = Bad([1, 2, 3])   # lists of other things are left alone
+    assert ok.parameters() == []
+
+
+def test_sequential_is_a_module_list_with_forward():
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.ReLU())
+    assert model.layers == list(model) and isinstance(model[:1], nn.Sequential)
+    model.append(nn.Linear(3, 1, rng=1))
+    assert model(mc.Tensor(np.ones((4, 2)))).shape == (4, 1)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]

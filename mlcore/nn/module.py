@@ -1,15 +1,15 @@
-"""``Module`` and ``Parameter``: how layers hold their weights (chapter 7)."""
+"""``Module`` and ``Parameter``: how layers hold their weights, and the containers of modules (chapter 7)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from mlcore.tensor import Tensor
 
-__all__ = ["Parameter", "Module", "Sequential"]
+__all__ = ["Parameter", "Module", "Sequential", "ModuleList", "ModuleDict"]
 
 
 class Parameter(Tensor):
@@ -45,6 +45,10 @@ class Module:
 
     training: bool = True
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        _refuse_plain_container(self, name, value)
+        object.__setattr__(self, name, value)
+
     def forward(self, *args: Any, **kwargs: Any) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
@@ -54,13 +58,34 @@ class Module:
     # -- discovering parameters ---------------------------------------------
 
     def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """Yield ``(name, module)`` for the direct sub-modules, in the order they were assigned.
+
+        A sub-module kept in a plain list, tuple or dict would be invisible
+        here (and so to :meth:`parameters`, :meth:`state_dict` and
+        :meth:`train`): such an attribute raises a ``TypeError`` asking for
+        :class:`ModuleList` or :class:`ModuleDict`.
+        """
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
-            elif isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
-                    if isinstance(item, Module):
-                        yield f"{name}.{i}", item
+            else:
+                _refuse_plain_container(self, name, value)
+
+    def children(self) -> Iterator["Module"]:
+        """The direct sub-modules (see :meth:`named_children`)."""
+        for _, child in self.named_children():
+            yield child
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+        """Yield ``(dotted_name, module)`` for this module (name ``prefix``) and every sub-module."""
+        yield prefix, self
+        for name, child in self.named_children():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator["Module"]:
+        """This module and every sub-module, depth first."""
+        for _, module in self.named_modules():
+            yield module
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """Yield ``(dotted_name, parameter)`` for this module and all sub-modules."""
@@ -99,6 +124,16 @@ class Module:
         """Reset the gradient of every parameter (gradients otherwise accumulate)."""
         for p in self.parameters():
             p.zero_grad()
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Switch gradient tracking of every parameter on or off (freeze a sub-network); returns ``self``.
+
+        Frozen parameters get no ``.grad`` from :meth:`~mlcore.tensor.Tensor.backward`
+        and optimisers skip them (Chapter 7: Automatic differentiation).
+        """
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     # -- modes -------------------------------------------------------------------
 
@@ -156,29 +191,204 @@ class Module:
         return ""
 
 
-class Sequential(Module):
+def _refuse_plain_container(owner: Module, name: str, value: Any) -> None:
+    """Raise ``TypeError`` if ``value`` is a plain list, tuple or dict holding modules."""
+    if isinstance(value, dict):
+        items = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return
+    if any(isinstance(item, Module) for item in items):
+        kind, fix = ("dict", "nn.ModuleDict") if isinstance(value, dict) else (type(value).__name__, "nn.ModuleList")
+        raise TypeError(
+            f"{type(owner).__name__}.{name}: a plain {kind} of modules is invisible to parameters(), "
+            f"state_dict() and train(); wrap it: self.{name} = {fix}(...)"
+        )
+
+
+def _check_module(owner: str, what: str, module: Any) -> "Module":
+    if not isinstance(module, Module):
+        raise TypeError(f"{owner}: {what} is a {type(module).__name__}, not a Module")
+    return module
+
+
+class ModuleList(Module):
+    """A list of sub-modules whose parameters the parent finds, named ``0``, ``1``, ... as in PyTorch.
+
+    ``self.blocks = ModuleList([Block(), Block()])`` gives parameter names
+    ``blocks.0.weight``, ``blocks.1.weight``, ... Supports ``append``,
+    ``extend``, ``insert``, indexing (a slice gives a new ``ModuleList``),
+    assignment, ``del``, ``len`` and iteration. It has no ``forward``: the
+    owner decides how to call its items.
+
+    Parameters
+    ----------
+    modules : iterable of Module, optional
+
+    Notes
+    -----
+    Chapter 7: Automatic differentiation.
+    """
+
+    def __init__(self, modules: Iterable[Module] = ()):
+        object.__setattr__(self, "_items", [])
+        self.extend(modules)
+
+    def _wrap(self, items: list[Module]) -> "ModuleList":
+        return ModuleList(items)
+
+    def append(self, module: Module) -> "ModuleList":
+        """Add ``module`` at the end; returns ``self``."""
+        self._items.append(_check_module(type(self).__name__, f"item {len(self._items)}", module))
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> "ModuleList":
+        """Add every module of ``modules`` at the end (all checked first); returns ``self``."""
+        if isinstance(modules, Module) and not isinstance(modules, ModuleList):
+            raise TypeError(f"{type(self).__name__}.extend: expected an iterable of modules, got a single "
+                            f"{type(modules).__name__}; use append")
+        new = list(modules)
+        for i, module in enumerate(new):
+            _check_module(type(self).__name__, f"item {len(self._items) + i}", module)
+        self._items.extend(new)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index``."""
+        self._items.insert(index, _check_module(type(self).__name__, "the inserted item", module))
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return self._wrap(self._items[index])
+        return self._items[index]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self._items[index] = _check_module(type(self).__name__, f"item {index}", module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        del self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._items)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for i, module in enumerate(self._items):
+            yield str(i), module
+
+    def forward(self, *args: Any, **kwargs: Any) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} is a container and has no forward(); "
+                                  f"call its items (or use nn.Sequential)")
+
+
+class ModuleDict(Module):
+    """A dictionary of sub-modules whose parameters the parent finds, named by key as in PyTorch.
+
+    ``self.heads = ModuleDict({"digit": Linear(64, 10), "parity": Linear(64, 2)})``
+    gives parameter names ``heads.digit.weight``, ... Keys are non-empty
+    strings without dots, kept in insertion order. Supports indexing,
+    assignment, ``del``, ``in``, ``len``, iteration over keys, ``keys``,
+    ``values``, ``items``, ``update`` and ``pop``.
+
+    Parameters
+    ----------
+    modules : mapping of str to Module, or iterable of (str, Module) pairs, optional
+
+    Notes
+    -----
+    Chapter 7: Automatic differentiation.
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None):
+        object.__setattr__(self, "_items", {})
+        if modules is not None:
+            self.update(modules)
+
+    @staticmethod
+    def _checked(key: Any, module: Any) -> tuple[str, Module]:
+        if not isinstance(key, str) or not key or "." in key:
+            raise ValueError(f"ModuleDict: keys must be non-empty strings without '.', got {key!r}")
+        return key, _check_module("ModuleDict", f"the value of {key!r}", module)
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add or replace entries from a mapping or from ``(key, module)`` pairs (all checked first)."""
+        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
+        checked = [self._checked(*pair) for pair in pairs]
+        self._items.update(checked)
+
+    def __getitem__(self, key: str) -> Module:
+        try:
+            return self._items[key]
+        except KeyError:
+            raise KeyError(f"ModuleDict has no module {key!r}; keys are {list(self._items)}") from None
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        key, module = self._checked(key, module)
+        self._items[key] = module
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def keys(self):
+        """The keys, in insertion order."""
+        return self._items.keys()
+
+    def values(self):
+        """The modules, in insertion order."""
+        return self._items.values()
+
+    def items(self):
+        """``(key, module)`` pairs, in insertion order."""
+        return self._items.items()
+
+    def pop(self, key: str) -> Module:
+        """Remove ``key`` and return its module."""
+        return self._items.pop(key)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._items.items()
+
+    def forward(self, *args: Any, **kwargs: Any) -> Tensor:
+        raise NotImplementedError("ModuleDict is a container and has no forward(); call its items")
+
+
+class Sequential(ModuleList):
     """Apply modules one after another: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
+
+    The modules are named ``0``, ``1``, ... (parameter names ``0.weight``, as
+    in PyTorch) and listed by ``self.layers``; indexing, ``len``,
+    iteration and ``append`` work as for :class:`ModuleList`.
 
     Chapter 7: Automatic differentiation.
     """
 
     def __init__(self, *layers: Module):
+        object.__setattr__(self, "_items", [])
         for i, layer in enumerate(layers):
-            if not isinstance(layer, Module):
-                raise TypeError(f"Sequential: argument {i} is a {type(layer).__name__}, not a Module")
-        self.layers = list(layers)
+            _check_module("Sequential", f"argument {i}", layer)
+        self._items.extend(layers)
+
+    def _wrap(self, items: list[Module]) -> "Sequential":
+        return Sequential(*items)
+
+    @property
+    def layers(self) -> list[Module]:
+        """The modules, in the order they are applied."""
+        return self._items
 
     def forward(self, x: Tensor) -> Tensor:
-        for layer in self.layers:
+        for layer in self._items:
             x = layer(x)
         return x
-
-    def __getitem__(self, i: int) -> Module:
-        return self.layers[i]
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        for i, layer in enumerate(self.layers):
-            yield str(i), layer
