@@ -40,15 +40,14 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "tensor", "ops", "functional", "nn", "optim", "data", "data_images", "train", "io",
-    "conv", "kernels", "viz", "classic", "optimize",
+    "conv", "conv_reference", "kernels", "viz", "classic", "optimize",
 )
 
 _EXPORTS = {
     "mlcore.tensor": ("Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
                       "get_default_dtype", "set_default_dtype"),
     "mlcore.gradcheck": ("gradcheck", "numerical_gradient", "relative_error"),
-    "mlcore.ops": ("concatenate", "stack", "where", "maximum", "minimum", "clip", "clamp", "abs", "sqrt",
-                   "split", "logsumexp"),
+    "mlcore.ops": ("concatenate", "stack"),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _SUBMODULES, _EXPORTS)

@@ -20,18 +20,24 @@ Chapter 14 derives the backward pass from it:
 the last one being a "full" correlation of :math:`\\partial L/\\partial Y` with the
 flipped kernel.  1-D layers are the 2-D ones on inputs of height 1.
 
-Three implementations compute the same numbers (the tests hold them to 1e-10):
+Three implementations (*backends*) compute the same numbers (the tests hold
+them to 1e-10), each a class with the same six methods, the forward and
+backward passes of convolution, max pooling and average pooling:
 
-* ``"naive"``: loops over samples, channels and output positions that read
-  like the formula above (:func:`conv2d_forward_naive` and friends); the
-  reference and the test oracle, far too slow to train with;
-* ``"im2col"``: :func:`mlcore.kernels.im2col` / :func:`~mlcore.kernels.col2im`
-  in NumPy and the products in BLAS (``np.matmul``);
-* ``"numba"`` (the default, the fastest): the same products, with im2col,
-  col2im and the pooling loops compiled by Numba (:mod:`mlcore.kernels`).
+* ``"naive"`` (:class:`NaiveBackend`): the loops of :mod:`mlcore.conv_reference`,
+  which read like the formula above; the reference and the test oracle, far
+  too slow to train with;
+* ``"im2col"`` (:class:`Im2colBackend`): :func:`mlcore.kernels.im2col` /
+  :func:`~mlcore.kernels.col2im` in NumPy and the products in BLAS (``np.matmul``);
+* ``"numba"`` (:class:`NumbaBackend`, the default, the fastest): the same
+  products, with col2im and the pooling loops compiled by Numba (:mod:`mlcore.kernels`).
 
-Choose one for every call with :func:`set_backend` (or temporarily with
-:func:`use_backend`), or for one call with ``backend=``.
+The differentiable functions (:class:`Conv2dFunction` and the pooling ones)
+look their backend up in one table and hand it the work; the public functions
+(:func:`conv2d`, :func:`max_pool2d`, ...) check their arguments first
+(:mod:`mlcore._checks`).  Choose a backend for every call with
+:func:`set_backend` (or temporarily with :func:`use_backend`), or for one call
+with ``backend=``.
 """
 
 from __future__ import annotations
@@ -43,6 +49,19 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from mlcore import kernels
+from mlcore._checks import check_int, check_int_tuple
+from mlcore.conv_reference import (
+    Pair,
+    _crop,
+    _out_size,
+    _pad,
+    avg_pool2d_backward_naive,
+    avg_pool2d_forward_naive,
+    conv2d_backward_naive,
+    conv2d_forward_naive,
+    max_pool2d_backward_naive,
+    max_pool2d_forward_naive,
+)
 from mlcore.ops import reshape
 from mlcore.tensor import Context, Function, Tensor, as_tensor
 
@@ -50,17 +69,175 @@ __all__ = [
     "BACKENDS", "set_backend", "get_backend", "use_backend",
     "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "global_avg_pool",
     "Conv2dFunction", "MaxPool2dFunction", "AvgPool2dFunction", "GlobalAvgPoolFunction",
-    "conv2d_forward_naive", "conv2d_backward_naive", "max_pool2d_forward_naive",
-    "max_pool2d_backward_naive", "avg_pool2d_forward_naive", "avg_pool2d_backward_naive",
+    "NaiveBackend", "Im2colBackend", "NumbaBackend",
 ]
 
-Pair = tuple[int, int]
-
 # ---------------------------------------------------------------------------
-# Choosing an implementation
+# The backends: one class per implementation, the same six methods each
 # ---------------------------------------------------------------------------
 
-BACKENDS = ("naive", "im2col", "numba")
+
+class NaiveBackend:
+    """The loops of :mod:`mlcore.conv_reference`, one output at a time: the oracle.
+
+    Each method takes the :class:`~mlcore.tensor.Context` of the calling
+    function (to save what the backward pass needs) and arrays; settings are
+    pairs.  Chapter 14: Convolutional networks.
+    """
+
+    def conv2d_forward(self, ctx: Context, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+                       stride: Pair, padding: Pair, dilation: Pair, groups: int) -> np.ndarray:
+        ctx.save_for_backward(x, w)
+        return conv2d_forward_naive(x, w, b, stride, padding, dilation, groups)
+
+    def conv2d_backward(self, ctx: Context, grad: np.ndarray):
+        x, w = ctx.saved_arrays
+        return conv2d_backward_naive(grad, x, w, *ctx.options)
+
+    def max_pool2d_forward(self, ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair):
+        ctx.save_for_backward(x)
+        return max_pool2d_forward_naive(x, kernel, stride, padding)
+
+    def max_pool2d_backward(self, ctx: Context, grad: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_arrays
+        return max_pool2d_backward_naive(grad, x, *ctx.options)
+
+    def avg_pool2d_forward(self, ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair):
+        ctx.x_shape = x.shape
+        return avg_pool2d_forward_naive(x, kernel, stride, padding)
+
+    def avg_pool2d_backward(self, ctx: Context, grad: np.ndarray) -> np.ndarray:
+        return avg_pool2d_backward_naive(grad, ctx.x_shape, *ctx.options)
+
+
+class Im2colBackend:
+    """Convolution as a matrix product of the weights with :math:`\\mathrm{im2col}(X)`, in NumPy and BLAS.
+
+    The forward pass saves the columns; the backward pass reuses them for the
+    weight gradient and sends :math:`W^\\top\\,\\partial L/\\partial Y` back
+    through col2im.  Pooling reads its windows from im2col too.
+    Chapter 14: Convolutional networks.
+    """
+
+    im2col = staticmethod(kernels.im2col)
+    col2im = staticmethod(kernels.col2im)
+
+    def conv2d_forward(self, ctx: Context, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+                       stride: Pair, padding: Pair, dilation: Pair, groups: int) -> np.ndarray:
+        n, o = x.shape[0], w.shape[0]
+        kh, kw = w.shape[2:]
+        oh = _out_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
+        ow = _out_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
+        xp = _pad(x, padding)
+        cols = self.im2col(xp, kh, kw, stride, dilation, oh, ow)  # (N, C, Hp, Wp) -> (N, C*KH*KW, OH*OW)
+        cols = cols.reshape(n, groups, -1, oh * ow)               # -> (N, G, C/G*KH*KW, OH*OW)
+        w3 = w.reshape(groups, o // groups, -1)                   # (O, C/G, KH, KW) -> (G, O/G, C/G*KH*KW)
+        y = np.matmul(w3, cols).reshape(n, o, oh, ow)             # (N, G, O/G, OH*OW) -> (N, O, OH, OW)
+        if b is not None:
+            y += b.reshape(o, 1, 1)
+        ctx.save_for_backward(cols, w3)
+        ctx.geometry = xp.shape, (kh, kw), (oh, ow)
+        return y
+
+    def conv2d_backward(self, ctx: Context, grad: np.ndarray):
+        cols, w3 = ctx.saved_arrays
+        padded_shape, (kh, kw), (oh, ow) = ctx.geometry
+        stride, padding, dilation, _ = ctx.options
+        n, groups = grad.shape[0], w3.shape[0]
+        g4 = grad.reshape(n, groups, -1, oh * ow)  # (N, O, OH, OW) -> (N, G, O/G, OH*OW)
+        dx = dw = db = None
+        if ctx.needs_input_grad[0]:
+            dcols = np.matmul(w3.transpose(0, 2, 1), g4)  # (N, G, C/G*KH*KW, OH*OW)
+            dxp = self.col2im(dcols.reshape(n, -1, oh * ow), padded_shape, kh, kw, stride, dilation, oh, ow)
+            dx = _crop(dxp, padding)
+        if ctx.needs_input_grad[1]:
+            # The sum over samples of dY_n im2col(X_n)^T: (N, G, O/G, C/G*KH*KW) -> (O, C/G, KH, KW).
+            dw = np.matmul(g4, cols.transpose(0, 1, 3, 2)).sum(axis=0)
+            dw = dw.reshape(-1, cols.shape[2] // (kh * kw), kh, kw)
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            db = grad.sum(axis=(0, 2, 3))
+        return dx, dw, db
+
+    def _pool_columns(self, ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair,
+                      fill: float) -> np.ndarray:
+        """Every channel as its own one-channel image: (N, C, H, W) -> columns (N*C, KH*KW, OH*OW)."""
+        n, c = x.shape[:2]
+        oh, ow = (_out_size(x.shape[k + 2], kernel[k], stride[k], padding[k], 1) for k in (0, 1))
+        xp = _pad(x, padding, fill)
+        ctx.padded_shape, ctx.out_size = xp.shape, (oh, ow)
+        return self.im2col(xp.reshape(n * c, 1, *xp.shape[2:]), *kernel, stride, (1, 1), oh, ow)
+
+    def _pool_backward(self, ctx: Context, dcols: np.ndarray) -> np.ndarray:
+        """Add the columns' gradients back onto the input: (N*C, KH*KW, OH*OW) -> (N, C, H, W)."""
+        kernel, stride, padding = ctx.options
+        n, c, hp, wp = ctx.padded_shape
+        dxp = self.col2im(dcols, (n * c, 1, hp, wp), *kernel, stride, (1, 1), *ctx.out_size)
+        return _crop(dxp.reshape(n, c, hp, wp), padding)
+
+    def max_pool2d_forward(self, ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair):
+        cols = self._pool_columns(ctx, x, kernel, stride, padding, -np.inf)
+        argmax = cols.argmax(axis=1)[:, None, :]  # (N*C, 1, OH*OW): which tap of each window
+        ctx.save_for_backward(argmax)
+        ctx.cols_shape = cols.shape
+        return np.take_along_axis(cols, argmax, axis=1).reshape(*x.shape[:2], *ctx.out_size)
+
+    def max_pool2d_backward(self, ctx: Context, grad: np.ndarray) -> np.ndarray:
+        (argmax,) = ctx.saved_arrays
+        dcols = np.zeros(ctx.cols_shape, dtype=grad.dtype)
+        np.put_along_axis(dcols, argmax, grad.reshape(argmax.shape), axis=1)
+        return self._pool_backward(ctx, dcols)
+
+    def avg_pool2d_forward(self, ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair):
+        cols = self._pool_columns(ctx, x, kernel, stride, padding, 0.0)
+        return cols.mean(axis=1).reshape(*x.shape[:2], *ctx.out_size)  # (N*C, KH*KW, OH*OW) -> (N, C, OH, OW)
+
+    def avg_pool2d_backward(self, ctx: Context, grad: np.ndarray) -> np.ndarray:
+        (kh, kw), _, _ = ctx.options
+        n, c = grad.shape[:2]
+        share = grad.reshape(n * c, 1, -1) / (kh * kw)
+        return self._pool_backward(ctx, np.broadcast_to(share, (n * c, kh * kw, share.shape[2])))
+
+
+class NumbaBackend(Im2colBackend):
+    """:class:`Im2colBackend` with col2im and the pooling loops compiled by Numba (the default).
+
+    The gather stays NumPy's :func:`~mlcore.kernels.im2col`, which measured as
+    fast as the compiled one or faster (it copies whole strided blocks); the
+    scatter-add col2im and the pooling loops, where loops win, are compiled.
+    Chapter 14: Convolutional networks.
+    """
+
+    col2im = staticmethod(kernels.col2im_numba)
+
+    def max_pool2d_forward(self, ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair):
+        oh, ow = (_out_size(x.shape[k + 2], kernel[k], stride[k], padding[k], 1) for k in (0, 1))
+        xp = np.ascontiguousarray(_pad(x, padding, -np.inf))
+        ctx.padded_shape = xp.shape
+        y, argmax = kernels.max_pool_forward_numba(xp, *kernel, *stride, oh, ow)
+        ctx.save_for_backward(argmax)
+        return y
+
+    def max_pool2d_backward(self, ctx: Context, grad: np.ndarray) -> np.ndarray:
+        (argmax,) = ctx.saved_arrays
+        hp, wp = ctx.padded_shape[2:]
+        return _crop(kernels.max_pool_backward_numba(np.ascontiguousarray(grad), argmax, hp, wp), ctx.options[2])
+
+    def avg_pool2d_forward(self, ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair):
+        oh, ow = (_out_size(x.shape[k + 2], kernel[k], stride[k], padding[k], 1) for k in (0, 1))
+        xp = np.ascontiguousarray(_pad(x, padding))
+        ctx.padded_shape = xp.shape
+        return kernels.avg_pool_forward_numba(xp, *kernel, *stride, oh, ow)
+
+    def avg_pool2d_backward(self, ctx: Context, grad: np.ndarray) -> np.ndarray:
+        kernel, stride, padding = ctx.options
+        hp, wp = ctx.padded_shape[2:]
+        dxp = kernels.avg_pool_backward_numba(np.ascontiguousarray(grad), *kernel, *stride, hp, wp)
+        return _crop(dxp, padding)
+
+
+#: The backend table: name -> implementation.  Every function dispatches through it.
+_BACKENDS = {"naive": NaiveBackend(), "im2col": Im2colBackend(), "numba": NumbaBackend()}
+BACKENDS = tuple(_BACKENDS)
 _backend = "numba"
 
 
@@ -98,165 +275,13 @@ def use_backend(name: str) -> Iterator[None]:
 def _check_backend(name: str | None) -> str:
     if name is None:
         return _backend
-    if name not in BACKENDS:
+    if not isinstance(name, str) or name not in _BACKENDS:
         raise ValueError(f"unknown convolution backend {name!r}; expected one of {BACKENDS}")
     return name
 
 
-# The "numba" backend gathers patches with NumPy's im2col, which measured as fast
-# as or faster than the compiled gather (it copies whole strided blocks), and
-# scatters them back with the compiled col2im, where loops win.
-_UNFOLD = {
-    "im2col": (kernels.im2col, kernels.col2im),
-    "numba": (kernels.im2col, kernels.col2im_numba),
-}
-
 # ---------------------------------------------------------------------------
-# Geometry shared by every implementation
-# ---------------------------------------------------------------------------
-
-
-def _out_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """Number of windows along one axis: :math:`\\lfloor (n + 2p - d(k-1) - 1)/s \\rfloor + 1`."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def _pad(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
-    """(N, C, H, W) -> (N, C, H + 2ph, W + 2pw), filled with ``value``."""
-    ph, pw = padding
-    if ph == pw == 0:
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
-
-
-def _crop(xp: np.ndarray, padding: Pair) -> np.ndarray:
-    """Undo :func:`_pad`: (N, C, H + 2ph, W + 2pw) -> (N, C, H, W)."""
-    ph, pw = padding
-    return xp[:, :, ph:xp.shape[2] - ph, pw:xp.shape[3] - pw]
-
-
-def _window(a: int, b: int, kernel: Pair, stride: Pair, dilation: Pair) -> tuple[slice, slice]:
-    """The slices of the padded input that output position ``(a, b)`` reads."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    return (slice(a * sh, a * sh + dh * (kh - 1) + 1, dh), slice(b * sw, b * sw + dw * (kw - 1) + 1, dw))
-
-
-# ---------------------------------------------------------------------------
-# The naive reference: loops that read like the math
-# ---------------------------------------------------------------------------
-
-
-def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Pair = (1, 1),
-                         padding: Pair = (0, 0), dilation: Pair = (1, 1), groups: int = 1) -> np.ndarray:
-    """Convolution computed one output at a time, as the formula reads (the reference).
-
-    :math:`Y_{n,o,a,b} = b_o + \\sum_{c,i,j} W_{o,c,i,j} X^{\\text{pad}}_{n,c,as_h+id_h,bs_w+jd_w}`.
-
-    ``x`` (N, C, H, W), ``w`` (O, C/groups, KH, KW), ``b`` (O,) or ``None`` -> (N, O, OH, OW).
-    Output channel ``o`` of group ``g = o // (O/groups)`` sees input channels
-    ``g*C/groups .. (g+1)*C/groups - 1``.  Chapter 14: Convolutional networks.
-    """
-    xp = _pad(x, padding)
-    n, o_count, (cg, kh, kw) = x.shape[0], w.shape[0], w.shape[1:]
-    oh = _out_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
-    ow = _out_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
-    og = o_count // groups
-    y = np.empty((n, o_count, oh, ow), dtype=np.result_type(x, w))
-    for s in range(n):
-        for o in range(o_count):
-            channels = slice(o // og * cg, (o // og + 1) * cg)
-            for a in range(oh):
-                for b_ in range(ow):
-                    rows, cols = _window(a, b_, (kh, kw), stride, dilation)
-                    y[s, o, a, b_] = np.sum(w[o] * xp[s, channels, rows, cols]) + (0 if b is None else b[o])
-    return y
-
-
-def conv2d_backward_naive(grad: np.ndarray, x: np.ndarray, w: np.ndarray, stride: Pair = (1, 1),
-                          padding: Pair = (0, 0), dilation: Pair = (1, 1), groups: int = 1):
-    """Gradients ``(dx, dw, db)`` of :func:`conv2d_forward_naive`, by the chain rule term by term.
-
-    Output ``Y[n, o, a, b]`` used the window ``X_pad[n, channels, rows, cols]`` and
-    the filter ``W[o]``, so its gradient ``g`` adds ``g * W[o]`` to that window's
-    gradient and ``g * window`` to the filter's.  Chapter 14: Convolutional networks.
-    """
-    xp = _pad(x, padding)
-    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
-    n, o_count, oh, ow = grad.shape
-    cg, kh, kw = w.shape[1:]
-    og = o_count // groups
-    for s in range(n):
-        for o in range(o_count):
-            channels = slice(o // og * cg, (o // og + 1) * cg)
-            for a in range(oh):
-                for b_ in range(ow):
-                    rows, cols = _window(a, b_, (kh, kw), stride, dilation)
-                    g = grad[s, o, a, b_]
-                    dxp[s, channels, rows, cols] += g * w[o]
-                    dw[o] += g * xp[s, channels, rows, cols]
-    return _crop(dxp, padding), dw, grad.sum(axis=(0, 2, 3))
-
-
-def max_pool2d_forward_naive(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair = (0, 0)) -> np.ndarray:
-    """The maximum of each window of ``x`` (N, C, H, W) padded with :math:`-\\infty`.  Chapter 14."""
-    xp = _pad(x, padding, -np.inf)
-    n, c = x.shape[:2]
-    oh, ow = (_out_size(x.shape[k + 2], kernel[k], stride[k], padding[k], 1) for k in (0, 1))
-    y = np.empty((n, c, oh, ow), dtype=x.dtype)
-    for s in range(n):
-        for ch in range(c):
-            for a in range(oh):
-                for b in range(ow):
-                    y[s, ch, a, b] = xp[s, ch][_window(a, b, kernel, stride, (1, 1))].max()
-    return y
-
-
-def max_pool2d_backward_naive(grad: np.ndarray, x: np.ndarray, kernel: Pair, stride: Pair,
-                              padding: Pair = (0, 0)) -> np.ndarray:
-    """Each output's gradient goes to the (first) maximal entry of its window.  Chapter 14."""
-    xp = _pad(x, padding, -np.inf)
-    dxp = np.zeros_like(xp)
-    n, c, oh, ow = grad.shape
-    for s in range(n):
-        for ch in range(c):
-            for a in range(oh):
-                for b in range(ow):
-                    rows, cols = _window(a, b, kernel, stride, (1, 1))
-                    i, j = np.unravel_index(np.argmax(xp[s, ch, rows, cols]), kernel)
-                    dxp[s, ch, rows.start + i, cols.start + j] += grad[s, ch, a, b]
-    return _crop(dxp, padding)
-
-
-def avg_pool2d_forward_naive(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair = (0, 0)) -> np.ndarray:
-    """The mean of each window of ``x`` zero-padded (padding counts in the mean).  Chapter 14."""
-    xp = _pad(x, padding)
-    n, c = x.shape[:2]
-    oh, ow = (_out_size(x.shape[k + 2], kernel[k], stride[k], padding[k], 1) for k in (0, 1))
-    y = np.empty((n, c, oh, ow), dtype=x.dtype)
-    for s in range(n):
-        for ch in range(c):
-            for a in range(oh):
-                for b in range(ow):
-                    y[s, ch, a, b] = xp[s, ch][_window(a, b, kernel, stride, (1, 1))].mean()
-    return y
-
-
-def avg_pool2d_backward_naive(grad: np.ndarray, x_shape: tuple[int, ...], kernel: Pair, stride: Pair,
-                              padding: Pair = (0, 0)) -> np.ndarray:
-    """Each output's gradient is shared equally, ``g / (KH*KW)``, by its window.  Chapter 14."""
-    n, c, h, w = x_shape
-    dxp = np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=grad.dtype)
-    _, _, oh, ow = grad.shape
-    for s in range(n):
-        for ch in range(c):
-            for a in range(oh):
-                for b in range(ow):
-                    dxp[s, ch][_window(a, b, kernel, stride, (1, 1))] += grad[s, ch, a, b] / (kernel[0] * kernel[1])
-    return _crop(dxp, padding)
-
-
-# ---------------------------------------------------------------------------
-# Differentiable functions
+# Differentiable functions: each hands the work to its backend
 # ---------------------------------------------------------------------------
 
 
@@ -264,60 +289,22 @@ class Conv2dFunction(Function):
     """2-D convolution with a closed-form backward pass (module docstring; Chapter 14).
 
     Inputs ``x`` (N, C, H, W), ``w`` (O, C/G, KH, KW) and optionally ``b`` (O,);
-    options ``stride``, ``padding``, ``dilation`` (pairs), ``groups`` and ``backend``.
-    With groups, channels split into ``G`` independent convolutions, which the
-    products below batch over.
+    options ``stride``, ``padding``, ``dilation`` (pairs), ``groups`` and
+    ``backend`` (a name in ``BACKENDS``), whose methods do the work.  With
+    groups, channels split into ``G`` independent convolutions.
     """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, stride: Pair,
                 padding: Pair, dilation: Pair, groups: int, backend: str) -> np.ndarray:
-        ctx.has_bias, ctx.backend = b is not None, backend
-        ctx.options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-        if backend == "naive":
-            ctx.save_for_backward(x, w)
-            return conv2d_forward_naive(x, w, b, **ctx.options)
-        n, o = x.shape[0], w.shape[0]
-        kh, kw = w.shape[2:]
-        oh = _out_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
-        ow = _out_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
-        xp = _pad(x, padding)
-        im2col = _UNFOLD[backend][0]
-        cols = im2col(xp, kh, kw, stride, dilation, oh, ow)  # (N, C, Hp, Wp) -> (N, C*KH*KW, OH*OW)
-        cols = cols.reshape(n, groups, -1, oh * ow)          # -> (N, G, C/G*KH*KW, OH*OW)
-        w3 = w.reshape(groups, o // groups, -1)              # (O, C/G, KH, KW) -> (G, O/G, C/G*KH*KW)
-        y = np.matmul(w3, cols).reshape(n, o, oh, ow)        # (N, G, O/G, OH*OW) -> (N, O, OH, OW)
-        if b is not None:
-            y += b.reshape(o, 1, 1)
-        ctx.save_for_backward(cols, w3)
-        ctx.geometry = xp.shape, (kh, kw), (oh, ow)
-        return y
+        ctx.backend, ctx.has_bias = _BACKENDS[backend], b is not None
+        ctx.options = (stride, padding, dilation, groups)
+        return ctx.backend.conv2d_forward(ctx, x, w, b, stride, padding, dilation, groups)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
-        if ctx.backend == "naive":
-            x, w = ctx.saved_arrays
-            dx, dw, db = conv2d_backward_naive(grad, x, w, **ctx.options)
-            return (dx, dw, db) if ctx.has_bias else (dx, dw)
-        cols, w3 = ctx.saved_arrays
-        padded_shape, (kh, kw), (oh, ow) = ctx.geometry
-        n, groups = grad.shape[0], w3.shape[0]
-        g4 = grad.reshape(n, groups, -1, oh * ow)  # (N, O, OH, OW) -> (N, G, O/G, OH*OW)
-        dx = dw = db = None
-        if ctx.needs_input_grad[0]:
-            dcols = np.matmul(w3.transpose(0, 2, 1), g4)  # (N, G, C/G*KH*KW, OH*OW)
-            col2im = _UNFOLD[ctx.backend][1]
-            dxp = col2im(dcols.reshape(n, -1, oh * ow), padded_shape, kh, kw,
-                         ctx.options["stride"], ctx.options["dilation"], oh, ow)
-            dx = _crop(dxp, ctx.options["padding"])
-        if ctx.needs_input_grad[1]:
-            # The sum over samples of dY_n im2col(X_n)^T: (N, G, O/G, C/G*KH*KW) -> (O, C/G, KH, KW).
-            dw = np.matmul(g4, cols.transpose(0, 1, 3, 2)).sum(axis=0)
-            dw = dw.reshape(-1, cols.shape[2] // (kh * kw), kh, kw)
-        if ctx.has_bias:
-            db = grad.sum(axis=(0, 2, 3)) if ctx.needs_input_grad[2] else None
-            return dx, dw, db
-        return dx, dw
+        dx, dw, db = ctx.backend.conv2d_backward(ctx, grad)
+        return (dx, dw, db) if ctx.has_bias else (dx, dw)
 
 
 class MaxPool2dFunction(Function):
@@ -330,40 +317,12 @@ class MaxPool2dFunction(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, kernel: Pair, stride: Pair, padding: Pair, backend: str) -> np.ndarray:
-        ctx.options, ctx.backend = dict(kernel=kernel, stride=stride, padding=padding), backend
-        if backend == "naive":
-            ctx.save_for_backward(x)
-            return max_pool2d_forward_naive(x, kernel, stride, padding)
-        n, c = x.shape[:2]
-        oh, ow = (_out_size(x.shape[k + 2], kernel[k], stride[k], padding[k], 1) for k in (0, 1))
-        xp = _pad(x, padding, -np.inf)
-        ctx.padded_shape = xp.shape
-        if backend == "numba":
-            y, argmax = kernels.max_pool_forward_numba(np.ascontiguousarray(xp), *kernel, *stride, oh, ow)
-            ctx.save_for_backward(argmax)
-            return y
-        # Every channel is its own one-channel image: (N*C, 1, Hp, Wp) -> (N*C, KH*KW, OH*OW).
-        cols = kernels.im2col(xp.reshape(n * c, 1, *xp.shape[2:]), *kernel, stride, (1, 1), oh, ow)
-        argmax = cols.argmax(axis=1)[:, None, :]  # (N*C, 1, OH*OW): which tap of each window
-        ctx.save_for_backward(argmax)
-        ctx.geometry = cols.shape, (oh, ow)
-        return np.take_along_axis(cols, argmax, axis=1).reshape(n, c, oh, ow)
+        ctx.backend, ctx.options = _BACKENDS[backend], (kernel, stride, padding)
+        return ctx.backend.max_pool2d_forward(ctx, x, kernel, stride, padding)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
-        kernel, stride, padding = ctx.options["kernel"], ctx.options["stride"], ctx.options["padding"]
-        if ctx.backend == "naive":
-            (x,) = ctx.saved_arrays
-            return max_pool2d_backward_naive(grad, x, kernel, stride, padding)
-        (argmax,) = ctx.saved_arrays
-        n, c, hp, wp = ctx.padded_shape
-        if ctx.backend == "numba":
-            return _crop(kernels.max_pool_backward_numba(np.ascontiguousarray(grad), argmax, hp, wp), padding)
-        cols_shape, (oh, ow) = ctx.geometry
-        dcols = np.zeros(cols_shape, dtype=grad.dtype)
-        np.put_along_axis(dcols, argmax, grad.reshape(n * c, 1, oh * ow), axis=1)
-        dxp = kernels.col2im(dcols, (n * c, 1, hp, wp), *kernel, stride, (1, 1), oh, ow)
-        return _crop(dxp.reshape(n, c, hp, wp), padding)
+        return ctx.backend.max_pool2d_backward(ctx, grad)
 
 
 class AvgPool2dFunction(Function):
@@ -376,32 +335,12 @@ class AvgPool2dFunction(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, kernel: Pair, stride: Pair, padding: Pair, backend: str) -> np.ndarray:
-        ctx.options, ctx.backend, ctx.x_shape = dict(kernel=kernel, stride=stride, padding=padding), backend, x.shape
-        if backend == "naive":
-            return avg_pool2d_forward_naive(x, kernel, stride, padding)
-        n, c = x.shape[:2]
-        oh, ow = (_out_size(x.shape[k + 2], kernel[k], stride[k], padding[k], 1) for k in (0, 1))
-        xp = _pad(x, padding)
-        ctx.padded_shape, ctx.out_size = xp.shape, (oh, ow)
-        if backend == "numba":
-            return kernels.avg_pool_forward_numba(np.ascontiguousarray(xp), *kernel, *stride, oh, ow)
-        cols = kernels.im2col(xp.reshape(n * c, 1, *xp.shape[2:]), *kernel, stride, (1, 1), oh, ow)
-        return cols.mean(axis=1).reshape(n, c, oh, ow)  # (N*C, KH*KW, OH*OW) -> (N, C, OH, OW)
+        ctx.backend, ctx.options = _BACKENDS[backend], (kernel, stride, padding)
+        return ctx.backend.avg_pool2d_forward(ctx, x, kernel, stride, padding)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
-        kernel, stride, padding = ctx.options["kernel"], ctx.options["stride"], ctx.options["padding"]
-        if ctx.backend == "naive":
-            return avg_pool2d_backward_naive(grad, ctx.x_shape, kernel, stride, padding)
-        n, c, hp, wp = ctx.padded_shape
-        oh, ow = ctx.out_size
-        if ctx.backend == "numba":
-            dxp = kernels.avg_pool_backward_numba(np.ascontiguousarray(grad), *kernel, *stride, hp, wp)
-            return _crop(dxp, padding)
-        share = grad.reshape(n * c, 1, oh * ow) / (kernel[0] * kernel[1])
-        dcols = np.broadcast_to(share, (n * c, kernel[0] * kernel[1], oh * ow))
-        dxp = kernels.col2im(dcols, (n * c, 1, hp, wp), *kernel, stride, (1, 1), oh, ow)
-        return _crop(dxp.reshape(n, c, hp, wp), padding)
+        return ctx.backend.avg_pool2d_backward(ctx, grad)
 
 
 class GlobalAvgPoolFunction(Function):
@@ -424,18 +363,8 @@ class GlobalAvgPoolFunction(Function):
 
 
 # ---------------------------------------------------------------------------
-# Checking arguments
+# Checking arguments (the generic checks are mlcore._checks')
 # ---------------------------------------------------------------------------
-
-
-def _tuple(name: str, argument: str, value: Any, d: int, minimum: int) -> tuple[int, ...]:
-    """``value`` as a ``d``-tuple of integers ``>= minimum``, or a clear error."""
-    values = (value,) * d if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != d or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum
-                               for v in values):
-        what = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{name}: {argument} must be a {what} integer or a tuple of {d}, got {value!r}")
-    return tuple(int(v) for v in values)
 
 
 def _spatial(d: int) -> str:
@@ -456,6 +385,11 @@ def _check_fits(name: str, x: Tensor, extent: tuple[int, ...], padding: tuple[in
                          f"(input {x.shape}, padding {padding})")
 
 
+def _check_pool_padding(name: str, padding: tuple[int, ...], kernel: tuple[int, ...]) -> None:
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ValueError(f"{name}: padding {padding} must be at most half the kernel size {kernel}")
+
+
 def _lift(t: tuple[int, ...], fill: int) -> Pair:
     """A 1-D setting ``(k,)`` as the 2-D one ``(fill, k)``: a 1-D signal is an image of height 1."""
     return (fill,) + t if len(t) == 1 else t
@@ -474,23 +408,28 @@ def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: A
         raise ValueError(f"{name}: weight must have shape (out_channels, in_channels/groups, "
                          f"{'K' if d == 1 else 'KH, KW'}), got {weight.shape}")
     o, cg = weight.shape[:2]
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1 or o % groups:
-        raise ValueError(f"{name}: groups must be a positive integer dividing out_channels={o}, got {groups!r}")
+    try:
+        groups = check_int(name, "groups", groups)
+        if o % groups:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}: groups must be a positive integer dividing out_channels={o}, got {groups!r}") from None
     _check_input(name, x, d, cg * groups)
     if bias is not None:
         bias = as_tensor(bias)
         if bias.shape != (o,):
             raise ValueError(f"{name}: bias must have shape ({o},), got {bias.shape}")
-    stride = _tuple(name, "stride", stride, d, 1)
-    padding = _tuple(name, "padding", padding, d, 0)
-    dilation = _tuple(name, "dilation", dilation, d, 1)
+    stride = check_int_tuple(name, "stride", stride, d, 1)
+    padding = check_int_tuple(name, "padding", padding, d, 0)
+    dilation = check_int_tuple(name, "dilation", dilation, d, 1)
+    backend = _check_backend(backend)
     kernel = weight.shape[2:]
     _check_fits(name, x, tuple(q * (k - 1) + 1 for k, q in zip(kernel, dilation)), padding)
     if d == 1:  # (N, C, L) -> (N, C, 1, L), (O, C, K) -> (O, C, 1, K)
         x, weight = reshape(x, (x.shape[0], x.shape[1], 1, x.shape[2])), reshape(weight, (o, cg, 1, kernel[0]))
     inputs = (x, weight) if bias is None else (x, weight, bias)
     y = Conv2dFunction.apply(*inputs, stride=_lift(stride, 1), padding=_lift(padding, 0),
-                             dilation=_lift(dilation, 1), groups=int(groups), backend=_check_backend(backend))
+                             dilation=_lift(dilation, 1), groups=groups, backend=backend)
     return reshape(y, (y.shape[0], o, y.shape[3])) if d == 1 else y
 
 
@@ -499,17 +438,17 @@ def _pool(function: type[Function], x: Any, kernel_size: Any, stride: Any, paddi
     """Check the arguments of a ``d``-dimensional pooling and run ``function``."""
     x = as_tensor(x)
     _check_input(name, x, d)
-    kernel = _tuple(name, "kernel_size", kernel_size, d, 1)
-    stride = kernel if stride is None else _tuple(name, "stride", stride, d, 1)
-    padding = _tuple(name, "padding", padding, d, 0)
-    if any(2 * p > k for p, k in zip(padding, kernel)):
-        raise ValueError(f"{name}: padding {padding} must be at most half the kernel size {kernel}")
+    kernel = check_int_tuple(name, "kernel_size", kernel_size, d, 1)
+    stride = kernel if stride is None else check_int_tuple(name, "stride", stride, d, 1)
+    padding = check_int_tuple(name, "padding", padding, d, 0)
+    _check_pool_padding(name, padding, kernel)
     _check_fits(name, x, kernel, padding)
+    backend = _check_backend(backend)
     n, c = x.shape[:2]
     if d == 1:  # (N, C, L) -> (N, C, 1, L)
         x = reshape(x, (n, c, 1, x.shape[2]))
     y = function.apply(x, kernel=_lift(kernel, 1), stride=_lift(stride, 1), padding=_lift(padding, 0),
-                       backend=_check_backend(backend))
+                       backend=backend)
     return reshape(y, (n, c, y.shape[3])) if d == 1 else y
 
 

@@ -225,3 +225,29 @@ def test_small_convnet_learns():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.7 * losses[0]
+
+
+def test_every_backend_is_dispatched_through_the_one_table(monkeypatch):
+    """Each backend offers the six operations, and a function runs whichever the table holds."""
+    operations = ["conv2d_forward", "conv2d_backward", "max_pool2d_forward", "max_pool2d_backward",
+                  "avg_pool2d_forward", "avg_pool2d_backward"]
+    assert set(conv.BACKENDS) == set(conv._BACKENDS) == {"naive", "im2col", "numba"}
+    for backend in conv._BACKENDS.values():
+        assert all(callable(getattr(backend, op)) for op in operations)
+
+    calls = []
+
+    class Spy(conv.NaiveBackend):
+        def conv2d_forward(self, ctx, *args):
+            calls.append("forward")
+            return super().conv2d_forward(ctx, *args)
+
+        def conv2d_backward(self, ctx, grad):
+            calls.append("backward")
+            return super().conv2d_backward(ctx, grad)
+
+    monkeypatch.setitem(conv._BACKENDS, "naive", Spy())
+    x = mc.Tensor(np.ones((1, 1, 3, 3)), dtype=np.float64, requires_grad=True)
+    conv.conv2d(x, np.ones((1, 1, 2, 2)), backend="naive").sum().backward()
+    assert calls == ["forward", "backward"]
+    np.testing.assert_array_equal(x.grad[0, 0], [[1, 2, 1], [2, 4, 2], [1, 2, 1]])

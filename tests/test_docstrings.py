@@ -37,6 +37,7 @@ MODULES = [
     "mlcore.classic",
     "mlcore.optimize",
     "mlcore.conv",
+    "mlcore.conv_reference",
     "mlcore.kernels",
     "mlcore.nn.conv",
     "mlcore.data_images",

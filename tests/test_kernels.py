@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlcore import conv, kernels
+from mlcore import conv_reference, kernels
 
 fast = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 seeds = st.integers(0, 2**32 - 1)
@@ -73,13 +73,13 @@ def test_pooling_kernels_match_naive_loops(geometry, seed):
     x = rng.standard_normal(shape)
     grad = rng.standard_normal(shape[:2] + (oh, ow))
     y, argmax = kernels.max_pool_forward_numba(x, kh, kw, *stride, oh, ow)
-    np.testing.assert_array_equal(y, conv.max_pool2d_forward_naive(x, (kh, kw), stride))
+    np.testing.assert_array_equal(y, conv_reference.max_pool2d_forward_naive(x, (kh, kw), stride))
     np.testing.assert_allclose(kernels.max_pool_backward_numba(grad, argmax, *shape[2:]),
-                               conv.max_pool2d_backward_naive(grad, x, (kh, kw), stride), rtol=0, atol=1e-10)
+                               conv_reference.max_pool2d_backward_naive(grad, x, (kh, kw), stride), rtol=0, atol=1e-10)
     np.testing.assert_allclose(kernels.avg_pool_forward_numba(x, kh, kw, *stride, oh, ow),
-                               conv.avg_pool2d_forward_naive(x, (kh, kw), stride), rtol=0, atol=1e-10)
+                               conv_reference.avg_pool2d_forward_naive(x, (kh, kw), stride), rtol=0, atol=1e-10)
     np.testing.assert_allclose(kernels.avg_pool_backward_numba(grad, kh, kw, *stride, *shape[2:]),
-                               conv.avg_pool2d_backward_naive(grad, shape, (kh, kw), stride), rtol=0, atol=1e-10)
+                               conv_reference.avg_pool2d_backward_naive(grad, shape, (kh, kw), stride), rtol=0, atol=1e-10)
 
 
 def test_kernels_keep_float32():

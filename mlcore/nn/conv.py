@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from mlcore import conv as C
+from mlcore._checks import check_int, check_int_tuple
 from mlcore.nn import init
 from mlcore.nn.module import Module, Parameter
 from mlcore.tensor import Function, Tensor, as_tensor
@@ -34,17 +35,17 @@ class _ConvNd(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Size, stride: Size = 1,
                  padding: Size = 0, dilation: Size = 1, groups: int = 1, bias: bool = True, rng: Any = None):
         name = type(self).__name__
-        for argument, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: {argument} must be a positive integer, got {value!r}")
+        in_channels = check_int(name, "in_channels", in_channels)
+        out_channels = check_int(name, "out_channels", out_channels)
+        groups = check_int(name, "groups", groups)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: groups={groups} must divide in_channels={in_channels} "
                              f"and out_channels={out_channels}")
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
-        self.kernel_size = C._tuple(name, "kernel_size", kernel_size, self.d, 1)
-        self.stride = C._tuple(name, "stride", stride, self.d, 1)
-        self.padding = C._tuple(name, "padding", padding, self.d, 0)
-        self.dilation = C._tuple(name, "dilation", dilation, self.d, 1)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = check_int_tuple(name, "kernel_size", kernel_size, self.d, 1)
+        self.stride = check_int_tuple(name, "stride", stride, self.d, 1)
+        self.padding = check_int_tuple(name, "padding", padding, self.d, 0)
+        self.dilation = check_int_tuple(name, "dilation", dilation, self.d, 1)
         rng = np.random.default_rng(rng)
         shape = (out_channels, in_channels // groups) + self.kernel_size
         # He (Kaiming) uniform for ReLU networks: variance 2 / fan_in, fan_in = in/groups * prod(kernel).
@@ -108,11 +109,10 @@ class _PoolNd(Module):
 
     def __init__(self, kernel_size: Size, stride: Size | None = None, padding: Size = 0):
         name = type(self).__name__
-        self.kernel_size = C._tuple(name, "kernel_size", kernel_size, self.d, 1)
-        self.stride = self.kernel_size if stride is None else C._tuple(name, "stride", stride, self.d, 1)
-        self.padding = C._tuple(name, "padding", padding, self.d, 0)
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
-            raise ValueError(f"{name}: padding {self.padding} must be at most half the kernel size {self.kernel_size}")
+        self.kernel_size = check_int_tuple(name, "kernel_size", kernel_size, self.d, 1)
+        self.stride = self.kernel_size if stride is None else check_int_tuple(name, "stride", stride, self.d, 1)
+        self.padding = check_int_tuple(name, "padding", padding, self.d, 0)
+        C._check_pool_padding(name, self.padding, self.kernel_size)
 
     def forward(self, x: Any) -> Tensor:
         return C._pool(self.function, x, self.kernel_size, self.stride, self.padding, None, self.d, repr(self))
