@@ -47,7 +47,8 @@ _EXPORTS = {
     "mlcore.tensor": ("Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled",
                       "get_default_dtype", "set_default_dtype"),
     "mlcore.gradcheck": ("gradcheck", "numerical_gradient", "relative_error"),
-    "mlcore.ops": ("concatenate", "stack"),
+    "mlcore.ops": ("concatenate", "stack", "where", "maximum", "minimum", "clip", "clamp", "abs", "sqrt",
+                   "split", "logsumexp"),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _SUBMODULES, _EXPORTS)
