@@ -794,3 +794,4 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, rng: Any = None) -> T
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     mask = rng.random(x.shape) >= p  # keep with probability 1 - p
     return Dropout.apply(x, mask=mask, scale=1.0 / (1.0 - p))
+from mlcore.attention import scaled_dot_product_attention  # noqa: E402  (Chapter 18: Attention and transformers)

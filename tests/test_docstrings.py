@@ -28,6 +28,8 @@ MODULES = [
     "mlcore.nn.normalization",
     "mlcore.nn.recurrent",
     "mlcore.nn.recurrent_reference",
+    "mlcore.attention",
+    "mlcore.nn.attention",
     "mlcore.nn.init",
     "mlcore.optim",
     "mlcore.data",

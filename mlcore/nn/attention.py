@@ -27,7 +27,7 @@ from mlcore import attention as A
 from mlcore import functional as F
 from mlcore.nn import init
 from mlcore.nn.layers import Dropout
-from mlcore.nn.module import Module, Parameter
+from mlcore.nn.module import Module, ModuleList, Parameter
 from mlcore.nn.normalization import LayerNorm
 from mlcore.tensor import Tensor, as_tensor
 
@@ -377,7 +377,7 @@ class TransformerEncoder(Module):
             layer = copy.deepcopy(encoder_layer)
             _reseed(layer, np.random.default_rng(int(seed)))
             layers.append(layer)
-        self.layers = _module_list(layers)
+        self.layers = ModuleList(layers)
         self.num_layers = num_layers
         self.norm = norm
 
@@ -391,13 +391,6 @@ class TransformerEncoder(Module):
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
         return self.norm(x) if self.norm is not None else x
-
-
-def _module_list(layers: list[Module]) -> Any:
-    """An ``nn.ModuleList`` when mlcore has one, else a plain list (which Module also walks)."""
-    from mlcore import nn
-
-    return nn.ModuleList(layers) if hasattr(nn, "ModuleList") else layers
 
 
 def _reseed(module: Module, rng: np.random.Generator) -> None:
