@@ -13,6 +13,17 @@ into the metadata of the chapter's first code cell.  jupyter-cache hashes
 cell metadata too, so a change to any file the chapter depends on changes
 its key and the chapter is executed again; a chapter that does not use the
 changed file, or does not use ``mlcore`` at all, keeps its cached outputs.
+
+``mlcore`` and ``mlcore.nn`` load their parts on first use (``mlcore/_lazy.py``),
+so an import statement alone no longer says what runs: ``import mlcore as mc``
+followed by ``mc.nn.Conv2d(...)`` runs ``mlcore/nn/conv.py``.  The analysis
+therefore also follows attribute chains on names bound to ``mlcore`` modules,
+in all of a chapter's cells together, and resolves each name through the
+package's literal tables (``_SUBMODULES``, ``_EXPORTS``), read without
+importing anything.  Where a name escapes the analysis (``getattr(mc, name)``,
+``m = mc``, ``from mlcore import *``, a module named in a string), the key
+counts everything that package can load: a key may be wider than needed, never
+narrower.
 """
 
 from __future__ import annotations
