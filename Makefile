@@ -48,10 +48,11 @@ lab: $(STAMP)
 	test -f $(LAB_SETTINGS) || echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $(LAB_SETTINGS)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) chapters/
 
-## make bench: time mlcore's conv layers against PyTorch CPU (when installed) and Numba's cache
+## make bench: time mlcore's conv layers against PyTorch CPU (when installed), Numba's cache and autograd's per-op overhead
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/numba_cache.py
+	$(BIN)/python benchmarks/overhead.py
 
 ## make serve: serve the built book on http://localhost:8000
 serve:

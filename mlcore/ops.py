@@ -36,6 +36,19 @@ def _broadcast_shape(op: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
         ) from None
 
 
+def _broadcasting(op: str, ufunc: np.ufunc, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``ufunc(a, b)`` with NumPy broadcasting; shapes that do not broadcast raise a ValueError naming ``op``.
+
+    Checking the shapes only when NumPy fails costs nothing on the normal
+    path (a pre-check with ``np.broadcast_shapes`` costs about 2 us per call).
+    """
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        _broadcast_shape(op, a, b)
+        raise
+
+
 def _as_operand(x: Any, like: Tensor) -> Tensor:
     """Wrap a Python number or array so that it takes ``like``'s float dtype."""
     if isinstance(x, Tensor):
@@ -62,9 +75,8 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 class Add(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        _broadcast_shape("add", a, b)
         ctx.shapes = a.shape, b.shape
-        return a + b
+        return _broadcasting("add", np.add, a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
@@ -75,9 +87,8 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        _broadcast_shape("sub", a, b)
         ctx.shapes = a.shape, b.shape
-        return a - b
+        return _broadcasting("sub", np.subtract, a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
@@ -88,9 +99,8 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        _broadcast_shape("mul", a, b)
         ctx.save_for_backward(a, b)
-        return a * b
+        return _broadcasting("mul", np.multiply, a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
@@ -103,9 +113,8 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        _broadcast_shape("div", a, b)
         ctx.save_for_backward(a, b)
-        return a / b
+        return _broadcasting("div", np.divide, a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
@@ -130,8 +139,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        _broadcast_shape("pow", a, b)
-        out = a**b
+        out = _broadcasting("pow", np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -550,10 +558,16 @@ def _normalise_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
 
 def _expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool):
     """Put back the reduced axes (as length 1) so ``grad`` broadcasts against the input."""
-    if not keepdims:
-        for ax in axes:
-            grad = np.expand_dims(grad, ax)
-    return grad
+    if keepdims:
+        return grad
+    return grad.reshape(tuple([1 if i in axes else n for i, n in enumerate(shape)]))
+
+
+def _spread(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A new array of ``shape`` filled by broadcasting ``grad`` (the backward of a sum)."""
+    out = np.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
 
 
 class Sum(Function):
@@ -567,7 +581,7 @@ class Sum(Function):
     def backward(ctx: Context, grad: np.ndarray):
         # Every input element contributes with weight 1: copy the gradient back.
         grad = _expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims)
-        return np.broadcast_to(grad, ctx.shape).copy()
+        return _spread(grad, ctx.shape)
 
 
 class Mean(Function):
@@ -583,7 +597,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
         grad = _expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdims)
-        return np.broadcast_to(grad / ctx.count, ctx.shape).copy()
+        return _spread(grad / ctx.count, ctx.shape)
 
 
 class Max(Function):

@@ -157,14 +157,13 @@ class Function:
         result requires a gradient when gradients are enabled and any input
         requires one.
         """
-        tensors = tuple(as_tensor(x) for x in inputs)
+        tensors = tuple([as_tensor(x) for x in inputs])
         ctx = Context()
-        ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        ctx.needs_input_grad = tuple([t.requires_grad for t in tensors])
         # np.asarray: NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays.
-        data = np.asarray(cls.forward(ctx, *(t.data for t in tensors), **options))
-        requires_grad = _grad_enabled and any(ctx.needs_input_grad)
-        out = Tensor(data, dtype=data.dtype)
-        if requires_grad:
+        data = np.asarray(cls.forward(ctx, *[t.data for t in tensors], **options))
+        out = Tensor._from_array(data)
+        if _grad_enabled and any(ctx.needs_input_grad):
             out.requires_grad = True
             out._node = _Node(cls, ctx, tensors)
         return out
@@ -256,6 +255,13 @@ class Tensor:
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+
+    @classmethod
+    def _from_array(cls, data: np.ndarray) -> "Tensor":
+        """A leaf tensor around the array ``data`` as it is (no copy, no dtype checks): for operation outputs."""
+        out = object.__new__(Tensor)
+        out.data, out.grad, out._node, out._retain_grad, out.requires_grad = data, None, None, False, False
+        return out
 
     # -- autograd bookkeeping ------------------------------------------------
 
@@ -513,16 +519,24 @@ class Tensor:
         return self.data.argmax(axis=axis)
 
 
-def _ops():
-    from mlcore import ops
+_modules: dict[str, Any] = {}
 
-    return ops
+
+def _ops():
+    """mlcore.ops, imported on first use (it imports this module) and then cached."""
+    if "ops" not in _modules:
+        from mlcore import ops
+
+        _modules["ops"] = ops
+    return _modules["ops"]
 
 
 def _functional():
-    from mlcore import functional
+    if "functional" not in _modules:
+        from mlcore import functional
 
-    return functional
+        _modules["functional"] = functional
+    return _modules["functional"]
 
 
 def as_tensor(x: Any) -> Tensor:
