@@ -6,7 +6,7 @@ both faster and numerically safer.  Where each is derived:
 
 * activations -- Chapter 5: Neurons, layers and activations;
 * losses -- Chapter 8: Losses and the training loop (the Gaussian KL
-  divergence in Chapter 20: Autoencoders and VAEs);
+  divergence in Chapter 20: Autoencoders and variational autoencoders);
 * dropout -- Chapter 12: Regularisation.
 
 Batch and layer normalisation live in :mod:`mlcore.nn.normalization`
@@ -712,7 +712,7 @@ def kl_div_gaussian(mu: Any, logvar: Any, mu_prior: Any = None, logvar_prior: An
         ``'mean'`` averages over the **batch** (not over latent dimensions),
         ``'sum'`` sums over it, ``'none'`` returns shape (N,).
 
-    Chapter 20: Autoencoders and VAEs derives the closed form.
+    Chapter 20: Autoencoders and variational autoencoders derives the closed form.
     """
     fn = "kl_div_gaussian"
     _check_reduction(fn, reduction)
