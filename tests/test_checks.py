@@ -48,3 +48,15 @@ def test_check_choice():
     for bad in ("max", None, ["sum"], np.array(["sum", "mean"])):
         with pytest.raises(ValueError, match=r"f: reduction must be one of \('mean', 'sum'\), got"):
             check_choice("f", "reduction", bad, ("mean", "sum"))
+
+
+def test_layers_use_the_shared_checks():
+    from mlcore import nn
+
+    with pytest.raises(ValueError, match="Linear: in_features must be a positive integer, got 2.5"):
+        nn.Linear(2.5, 3)
+    with pytest.raises(ValueError, match="BatchNorm1d: num_features must be a positive integer, got True"):
+        nn.BatchNorm1d(True)
+    with pytest.raises(ValueError, match=r"Conv2d: kernel_size must be a positive integer or a tuple of 2, got \(3, 0\)"):
+        nn.Conv2d(1, 2, (3, 0))
+    assert nn.Linear(np.int64(2), 3).in_features == 2

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from mlcore import functional as F
+from mlcore._checks import check_int
 from mlcore.nn.module import Module, Parameter
 from mlcore.tensor import Tensor, as_tensor
 
@@ -45,8 +46,8 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, rng=None):
-        if in_features <= 0 or out_features <= 0:
-            raise ValueError(f"Linear: sizes must be positive, got {in_features} -> {out_features}")
+        in_features = check_int("Linear", "in_features", in_features)
+        out_features = check_int("Linear", "out_features", out_features)
         rng = np.random.default_rng(rng)
         bound = 1.0 / np.sqrt(in_features)
         self.in_features, self.out_features = in_features, out_features

@@ -30,6 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from mlcore._checks import check_int
 from mlcore.nn.module import Module, Parameter
 from mlcore.tensor import Context, Function, Tensor, as_tensor, get_default_dtype
 
@@ -196,8 +197,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
         name = type(self).__name__
-        if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
-            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
+        num_features = check_int(name, "num_features", num_features)
         if not 0 <= momentum <= 1:
             raise ValueError(f"{name}: momentum must lie in [0, 1], got {momentum!r}")
         if not eps > 0:
