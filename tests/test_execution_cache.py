@@ -154,6 +154,7 @@ def test_the_real_lazy_tables_match_what_the_packages_load():
         table = mlcore_cache.lazy_table(init, package)
         module = importlib.import_module(package)
         assert set(table) == set(module.__all__)
+        assert set(table) <= set(dir(module))  # dir() lists what is not loaded yet
         for name, origin in table.items():
             value = getattr(module, name)
             where = value.__name__ if inspect.ismodule(value) else value.__module__
