@@ -156,7 +156,8 @@ class LSTMFunction(Function):
         T, N, G = xp.shape
         H, dtype = G // 4, xp.dtype
         scale, shift = _sigmoid_columns(H, "ssts", dtype)  # i, f, o sigmoid; g tanh
-        acts = (xp + b_hh.astype(dtype, copy=False)) * scale   # (T, N, 4H), becomes i, f, g, o
+        acts = xp + b_hh.astype(dtype, copy=False)           # (T, N, 4H), becomes i, f, g, o
+        acts *= scale
         w_scaled = w_hh.T.astype(dtype) * scale              # (H, 4H)
         out = np.empty((2, T, N, H), dtype=dtype)            # out[0]: h_t, out[1]: c_t
         tanh_c, h_prev, c_prev = (np.empty((T, N, H), dtype=dtype) for _ in range(3))
@@ -185,17 +186,20 @@ class LSTMFunction(Function):
         H = G // 4
         # Derivative of each gate with respect to its pre-activation, all steps at once:
         # s(1 - s) for the sigmoid gates i, f, o and 1 - g^2 for g.
-        d_act = acts * (1.0 - acts)
+        d_act = 1.0 - acts
+        d_act *= acts
         d_act[..., 2 * H:3 * H] = 1.0 - acts[..., 2 * H:3 * H] ** 2
-        d_tanh_c = 1.0 - tanh_c * tanh_c
+        o_dtanh_c = tanh_c * tanh_c                          # o (1 - tanh^2 c): how h_t reaches c_t
+        np.subtract(1.0, o_dtanh_c, out=o_dtanh_c)
+        o_dtanh_c *= acts[..., 3 * H:]
         da_all = np.empty_like(acts)
         dh_next = np.zeros((N, H), dtype=acts.dtype)
         dc_next = np.zeros((N, H), dtype=acts.dtype)
         for t in _steps(T, not ctx.reverse):
             gates, da = acts[t], da_all[t]
-            i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+            i, f, g = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H]
             dh = grad[0, t] + dh_next
-            dc = grad[1, t] + dc_next + dh * o * d_tanh_c[t]
+            dc = grad[1, t] + dc_next + dh * o_dtanh_c[t]
             np.multiply(dc, g, out=da[:, :H])                # dL/di
             np.multiply(dc, c_prev[t], out=da[:, H:2 * H])   # dL/df
             np.multiply(dc, i, out=da[:, 2 * H:3 * H])       # dL/dg
