@@ -244,7 +244,7 @@ class Optimizer:
 
         ``{"state": {i: {name: value}}, "param_groups": [{hyper-parameters..., "params": [i, ...]}]}``,
         where ``i`` numbers the parameters group after group (the order of
-        :attr:`params`) and ``"state"`` holds only parameters updated at least
+        ``self.params``) and ``"state"`` holds only parameters updated at least
         once. :func:`mlcore.io.save_optimizer` writes it to an ``.npz`` file.
         """
         groups, start = [], 0
