@@ -18,6 +18,7 @@ The pieces, and the chapters that derive them:
 * :mod:`mlcore.viz` -- the book's plotting style
 * :mod:`mlcore.classic` -- classical estimators (chapters 2-4)
 * :mod:`mlcore.optimize` -- global and local search (chapter 10)
+* :mod:`mlcore.rl` -- REINFORCE and DQN on Gymnasium environments (chapter 25)
 * :mod:`mlcore.attention` -- scaled dot-product attention and positional encoding (chapter 18)
 
 Every piece is loaded on first use (PEP 562): ``import mlcore`` imports
@@ -41,7 +42,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "tensor", "ops", "functional", "nn", "optim", "data", "data_images", "train", "io",
-    "conv", "conv_reference", "kernels", "viz", "classic", "optimize", "attention",
+    "conv", "conv_reference", "kernels", "viz", "classic", "optimize", "attention", "rl",
 )
 
 _EXPORTS = {

@@ -43,6 +43,19 @@ MODULES = [
     "mlcore.kernels",
     "mlcore.nn.conv",
     "mlcore.data_images",
+    "mlcore.word2vec",
+    "mlcore.word2vec_reference",
+    "mlcore.word2vec_kernels",
+    "mlcore.data_text",
+    "mlcore.rl",
+    "mlcore.rl.returns",
+    "mlcore.rl.replay",
+    "mlcore.rl.schedules",
+    "mlcore.rl.networks",
+    "mlcore.rl.evaluation",
+    "mlcore.rl.history",
+    "mlcore.rl.reinforce",
+    "mlcore.rl.dqn",
 ]
 
 CHAPTER = re.compile(r"\b[Cc]hapters? \d+")
