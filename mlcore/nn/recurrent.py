@@ -3,7 +3,7 @@
 A recurrent layer reads a sequence :math:`x_1, \\dots, x_T` and carries a state
 from step to step.  Every layer here splits its work in two:
 
-1. the **input projection** :math:`x_t W_{ih}^\\top + b_{ih}` of all time steps at once,
+1. the **input projection** :math:`x_t W_{ih}^\\top` of all time steps at once,
    as one matrix product of shape ``(T*N, input_size) @ (input_size, gates*H)``
    (autograd differentiates it);
 2. the **recurrence**, which must run step by step, as one fused
@@ -11,8 +11,8 @@ from step to step.  Every layer here splits its work in two:
    (:class:`RNNFunction`, :class:`LSTMFunction`, :class:`GRUFunction`): its
    ``forward`` runs all :math:`T` steps in NumPy and saves the gate values, its
    ``backward`` runs backpropagation through time over all steps and returns
-   the gradients of the projected inputs, the initial state and the recurrent
-   weights.  Chapter 17 derives both.
+   the gradients of the projected inputs, the initial state, the recurrent
+   weights and the biases.  Chapter 17 derives both.
 
 :mod:`mlcore.nn.recurrent_reference` builds the same layers from primitive
 operations (autograd does the backward pass); the tests check that the two
@@ -82,8 +82,9 @@ def _sigmoid_columns(H: int, gates: str, dtype) -> tuple[np.ndarray, np.ndarray]
 class RNNFunction(Function):
     """The Elman recurrence :math:`h_t = \\phi(p_t + h_{t-1} W_{hh}^\\top + b_{hh})` over all steps.
 
-    Inputs: ``xp`` (T, N, H), the projected inputs :math:`p_t = x_t W_{ih}^\\top + b_{ih}`;
-    ``h0`` (N, H); ``w_hh`` (H, H); ``b_hh`` (H,).  Options: ``nonlinearity``
+    Inputs: ``xp`` (T, N, H), the projected inputs :math:`x_t W_{ih}^\\top`;
+    ``h0`` (N, H); ``w_hh`` (H, H); ``b`` (H,), the sum :math:`b_{ih} + b_{hh}` of the
+    two biases (they enter the same sum).  Options: ``nonlinearity``
     ('tanh' or 'relu') and ``reverse`` (run from :math:`t = T` down to 1).
     Output: every state, shape (T, N, H).
 
@@ -95,23 +96,23 @@ class RNNFunction(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, xp: np.ndarray, h0: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray,
+    def forward(ctx: Context, xp: np.ndarray, h0: np.ndarray, w_hh: np.ndarray, b: np.ndarray,
                 nonlinearity: str = "tanh", reverse: bool = False) -> np.ndarray:
         T, N, H = xp.shape
         w = w_hh.astype(xp.dtype, copy=False)
-        hs = xp + b_hh.astype(xp.dtype, copy=False)         # (T, N, H): both biases, overwritten by h_t
+        hs = xp + b.astype(xp.dtype, copy=False)            # (T, N, H): p_t, overwritten by h_t
         h_prev = np.empty_like(hs)                          # h_prev[t]: the state step t starts from
         h = h0.astype(xp.dtype, copy=False)
         for t in _steps(T, reverse):
             h_prev[t] = h
             h = hs[t]
-            h += h_prev[t] @ w.T                            # a_t = p_t + b_hh + h_{t-1} W^T
+            h += h_prev[t] @ w.T                            # a_t = p_t + h_{t-1} W^T
             if nonlinearity == "tanh":
                 np.tanh(h, out=h)
             else:
                 np.maximum(h, 0.0, out=h)
         ctx.save_for_backward(hs, h_prev, w)
-        ctx.nonlinearity, ctx.reverse, ctx.inputs = nonlinearity, reverse, (xp, h0, w_hh, b_hh)
+        ctx.nonlinearity, ctx.reverse, ctx.inputs = nonlinearity, reverse, (xp, h0, w_hh, b)
         return hs
 
     @staticmethod
@@ -138,7 +139,8 @@ class LSTMFunction(Function):
         i, f, o = \\sigma(a^{i,f,o}),\\ g = \\tanh(a^g),\\quad
         c_t = f \\odot c_{t-1} + i \\odot g,\\quad h_t = o \\odot \\tanh(c_t).
 
-    Inputs: ``xp`` (T, N, 4H), ``h0`` and ``c0`` (N, H), ``w_hh`` (4H, H), ``b_hh`` (4H,).
+    Inputs: ``xp`` (T, N, 4H), the projected inputs :math:`x_t W_{ih}^\\top`; ``h0`` and ``c0``
+    (N, H); ``w_hh`` (4H, H); ``b`` (4H,), the sum :math:`b_{ih} + b_{hh}` of the two biases.
     Output: shape (2, T, N, H), the hidden states ``[0]`` and cell states ``[1]`` of every step.
 
     Backward (Chapter 17: Recurrent networks), from the gradients arriving at
@@ -152,11 +154,11 @@ class LSTMFunction(Function):
 
     @staticmethod
     def forward(ctx: Context, xp: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_hh: np.ndarray,
-                b_hh: np.ndarray, reverse: bool = False) -> np.ndarray:
+                b: np.ndarray, reverse: bool = False) -> np.ndarray:
         T, N, G = xp.shape
         H, dtype = G // 4, xp.dtype
         scale, shift = _sigmoid_columns(H, "ssts", dtype)  # i, f, o sigmoid; g tanh
-        acts = xp + b_hh.astype(dtype, copy=False)           # (T, N, 4H), becomes i, f, g, o
+        acts = xp + b.astype(dtype, copy=False)              # (T, N, 4H), becomes i, f, g, o
         acts *= scale
         w_scaled = w_hh.T.astype(dtype) * scale              # (H, 4H)
         out = np.empty((2, T, N, H), dtype=dtype)            # out[0]: h_t, out[1]: c_t
@@ -176,7 +178,7 @@ class LSTMFunction(Function):
             np.tanh(c, out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=h)                 # h_t = o tanh(c_t)
         ctx.save_for_backward(acts, tanh_c, h_prev, c_prev, w_hh.astype(dtype, copy=False))
-        ctx.reverse, ctx.inputs = reverse, (xp, h0, c0, w_hh, b_hh)
+        ctx.reverse, ctx.inputs = reverse, (xp, h0, c0, w_hh, b)
         return out
 
     @staticmethod
@@ -222,7 +224,8 @@ class GRUFunction(Function):
 
     The reset gate multiplies :math:`q^n = W_{hn} h_{t-1} + b_{hn}`, bias included,
     which is why ``b_hh`` enters here and not the input projection.
-    Inputs: ``xp`` (T, N, 3H), ``h0`` (N, H), ``w_hh`` (3H, H), ``b_hh`` (3H,).
+    Inputs: ``xp`` (T, N, 3H), the projected inputs :math:`x_t W_{ih}^\\top` (so that
+    :math:`p_t` is ``xp[t] + b_ih``), ``h0`` (N, H), ``w_hh`` (3H, H), ``b_ih`` and ``b_hh`` (3H,).
     Output: every state, shape (T, N, H).
 
     Backward (Chapter 17: Recurrent networks):
@@ -232,12 +235,13 @@ class GRUFunction(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, xp: np.ndarray, h0: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray,
-                reverse: bool = False) -> np.ndarray:
+    def forward(ctx: Context, xp: np.ndarray, h0: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,
+                b_hh: np.ndarray, reverse: bool = False) -> np.ndarray:
         T, N, G = xp.shape
         H, dtype = G // 3, xp.dtype
         scale, shift = _sigmoid_columns(H, "sst", dtype)    # r, z sigmoid (n is computed apart)
-        p_rz = xp[..., :2 * H] * scale[:2 * H]               # halved pre-activations of r and z
+        p = xp + b_ih.astype(dtype, copy=False)              # p_t = x_t W_ih^T + b_ih
+        p[..., :2 * H] *= scale[:2 * H]                      # halved pre-activations of r and z
         w_t = w_hh.T.astype(dtype)                           # (H, 3H)
         b = b_hh.astype(dtype, copy=False)
         q = np.empty((T, N, G), dtype=dtype)                 # q_t = h_{t-1} W^T + b, kept for backward
@@ -250,19 +254,19 @@ class GRUFunction(Function):
             q[t] += b
             rz, n = acts[t, :, :2 * H], acts[t, :, 2 * H:]
             np.multiply(q[t, :, :2 * H], scale[:2 * H], out=rz)
-            rz += p_rz[t]
+            rz += p[t, :, :2 * H]
             np.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5                                        # r, z = sigmoid(p + q)
             np.multiply(rz[:, :H], q[t, :, 2 * H:], out=n)
-            n += xp[t, :, 2 * H:]
+            n += p[t, :, 2 * H:]
             np.tanh(n, out=n)                                # n = tanh(p^n + r q^n)
             h = hs[t]
             np.subtract(h_prev[t], n, out=h)
             h *= rz[:, H:]
             h += n                                           # h_t = n + z (h_{t-1} - n)
         ctx.save_for_backward(acts, q, h_prev, w_hh.astype(dtype, copy=False))
-        ctx.reverse, ctx.inputs = reverse, (xp, h0, w_hh, b_hh)
+        ctx.reverse, ctx.inputs = reverse, (xp, h0, w_hh, b_ih, b_hh)
         return hs
 
     @staticmethod
@@ -290,7 +294,8 @@ class GRUFunction(Function):
             dh_next += dq @ w
         flat = dq_all.reshape(T * N, G)
         dw = flat.T @ h_prev.reshape(T * N, H)
-        return _cast_grads(ctx, (dp_all, dh_next, dw, flat.sum(axis=0)), ctx.inputs)
+        db_ih = dp_all.reshape(T * N, G).sum(axis=0)
+        return _cast_grads(ctx, (dp_all, dh_next, dw, db_ih, flat.sum(axis=0)), ctx.inputs)
 
 
 def recurrent_layer(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, w_ih: Tensor, w_hh: Tensor,
@@ -323,20 +328,18 @@ def recurrent_layer(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, w_ih: T
     G = w_ih.shape[0]
     # Input projection of every step at once: (T*N, D) @ (D, G) -> (T, N, G).
     xp = (x.reshape(T * N, D) @ w_ih.T).reshape(T, N, G)
-    if b_ih is not None:
-        xp = xp + b_ih
-    if b_hh is None:
-        b_hh = Tensor(np.zeros(G), dtype=xp.dtype)
+    if b_ih is None:                                       # bias=False: constant zeros
+        b_ih = b_hh = Tensor(np.zeros(G), dtype=xp.dtype)
     last = 0 if reverse else T - 1
     if mode == "LSTM":
-        hc = LSTMFunction.apply(xp, h0, c0, w_hh, b_hh, reverse=reverse)
+        hc = LSTMFunction.apply(xp, h0, c0, w_hh, b_ih + b_hh, reverse=reverse)
         output = hc[0]
         return output, output[last], hc[1, last]
     if mode == "GRU":
-        output = GRUFunction.apply(xp, h0, w_hh, b_hh, reverse=reverse)
+        output = GRUFunction.apply(xp, h0, w_hh, b_ih, b_hh, reverse=reverse)
     else:
         nonlinearity = "tanh" if mode == "RNN_TANH" else "relu"
-        output = RNNFunction.apply(xp, h0, w_hh, b_hh, nonlinearity=nonlinearity, reverse=reverse)
+        output = RNNFunction.apply(xp, h0, w_hh, b_ih + b_hh, nonlinearity=nonlinearity, reverse=reverse)
     return output, output[last], None
 
 
