@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/numba_cache.py
 	$(BIN)/python benchmarks/overhead.py
+	$(BIN)/python benchmarks/recurrent.py
 
 ## make serve: serve the built book on http://localhost:8000
 serve:
