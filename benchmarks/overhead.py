@@ -20,6 +20,7 @@ import numpy as np
 
 import mlcore as mc
 from mlcore import functional as F
+from mlcore import ops
 
 REPEATS, NUMBER = 7, 2000
 
@@ -66,11 +67,24 @@ def cases() -> dict[str, dict[str, float]]:
         a[1:5].sum().backward()
         a.grad = None
 
+    big = rng.normal(size=(1000, 100))
+    grad = rng.normal(size=(1000, 50))
+    index = (slice(None), slice(0, 50))
+
+    def fast_getitem_backward():
+        out = np.zeros(big.shape)
+        out[index] = grad
+        return out
+
     results = {
         "(a * b).sum().backward(), 8 entries": {"mlcore": best_us(ml_mul_sum), "numpy by hand": best_us(np_mul_sum)},
         "relu(X @ W).mean().backward(), 2x8 @ 8x4": {"mlcore": best_us(ml_mlp), "numpy by hand": best_us(np_mlp)},
         "Tensor(array) creation": {"mlcore": best_us(ml_tensor)},
         "a[1:5].sum().backward()": {"mlcore": best_us(ml_getitem_basic)},
+        "backward of x[:, :50], x 1000x100": {
+            "basic-index path": best_us(fast_getitem_backward, 50),
+            "np.add.at": best_us(lambda: ops.getitem_reference_backward(big.shape, index, grad), 50),
+        },
     }
     try:
         import torch
