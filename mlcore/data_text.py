@@ -134,7 +134,7 @@ def _place_sentence(rng: np.random.Generator, capital: str, country: str, langua
     kind = rng.choice(_CITY if is_capital else _NATION)
     verb, filler = rng.choice(_VERBS), rng.choice(_FILLER)
     templates = (
-        f"the {kind} of {word} speaks {language} {filler}",
+        f"in the {kind} of {word} people speak {language} {filler}",
         f"people {verb} {word} and its {kind} where they speak {language}",
         f"in {word} the {kind} uses {language} {filler}",
         f"we {verb} the {kind} of {word} {filler}",
