@@ -230,3 +230,24 @@ def test_zero_grad_set_to_none_false_keeps_zero_arrays():
     p.grad = np.ones(2, dtype=np.float32)
     opt.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(p.grad, [0, 0])
+
+
+def test_load_optimizer_with_a_bad_scheduler_state_changes_nothing(tmp_path):
+    model = Net()
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = optim.StepLR(opt, step_size=1, gamma=0.5)
+    train_steps(model, opt, 2, sched)
+    io.save_optimizer(opt, tmp_path / "opt.npz", scheduler=sched)
+    state = io.load(tmp_path / "opt.npz")
+    state["scheduler.last_epoch"] = np.array(-3)
+    io.save(state, tmp_path / "bad.npz")
+    fresh_model = Net()
+    fresh = optim.SGD(fresh_model.parameters(), lr=0.1, momentum=0.9)
+    fresh_sched = optim.StepLR(fresh, step_size=1, gamma=0.5)
+    with pytest.raises(ValueError, match="last_epoch must be a non-negative integer"):
+        io.load_optimizer(fresh, tmp_path / "bad.npz", scheduler=fresh_sched)
+    assert all(s == {} for s in fresh.state) and fresh.lr == 0.1 and fresh_sched.last_epoch == 0
+    with pytest.raises(ValueError, match="holds a scheduler state; pass scheduler="):
+        io.load_optimizer(fresh, tmp_path / "opt.npz")
+    io.load_optimizer(fresh, tmp_path / "opt.npz", scheduler=fresh_sched)
+    assert fresh.lr == opt.lr == 0.025 and fresh_sched.last_epoch == 2
