@@ -20,6 +20,7 @@ The pieces, and the chapters that derive them:
 * :mod:`mlcore.optimize` -- global and local search (chapter 10)
 * :mod:`mlcore.rl` -- REINFORCE and DQN on Gymnasium environments (chapter 25)
 * :mod:`mlcore.attention` -- scaled dot-product attention and positional encoding (chapter 18)
+* :mod:`mlcore.generative` -- VAE, ELBO and IWAE bounds, GAN losses, packing, mode statistics (chapters 20, 21)
 
 Every piece is loaded on first use (PEP 562): ``import mlcore`` imports
 nothing else, and ``mlcore.conv`` or ``from mlcore import Tensor`` imports
@@ -43,6 +44,8 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "tensor", "ops", "functional", "nn", "optim", "data", "data_images", "train", "io",
     "conv", "conv_reference", "kernels", "viz", "classic", "optimize", "attention", "rl",
+    "metric", "data_glyphs",
+    "generative",
 )
 
 _EXPORTS = {

@@ -795,3 +795,5 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, rng: Any = None) -> T
     mask = rng.random(x.shape) >= p  # keep with probability 1 - p
     return Dropout.apply(x, mask=mask, scale=1.0 / (1.0 - p))
 from mlcore.attention import scaled_dot_product_attention  # noqa: E402  (Chapter 18: Attention and transformers)
+from mlcore.metric import (batch_hard_triplet_loss, contrastive_loss, distance_matrix,  # noqa: E402  (Chapter 23)
+                           pairwise_distance, semi_hard_triplets, triplet_margin_loss)
