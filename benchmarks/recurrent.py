@@ -112,7 +112,12 @@ def main() -> None:
             ratio = f"{r['mlcore'] / torch_ms:.2f}" if torch_ms else "-"
             rows.append((f"{kind} fwd+bwd, T={T} N={N} in={D} H={H}", str(threads), f"{r['mlcore']:.1f}",
                          f"{r['reference']:.1f}", f"{torch_ms:.1f}" if torch_ms else "-", ratio))
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python "
+    cpu = platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    print(f"{cpu}, {os.cpu_count()} cores; Python "
           f"{platform.python_version()}, numpy {versions.get('numpy')}, torch {versions.get('torch')}; "
           f"median of {args.rounds} interleaved rounds, milliseconds per run\n")
     header = ("workload", "threads", "mlcore", "mlcore reference", "torch CPU", "mlcore/torch")
