@@ -48,6 +48,7 @@ MODULES = [
     "mlcore.word2vec_kernels",
     "mlcore.data_text",
     "mlcore.rl",
+    "mlcore.generative",
     "mlcore.rl.returns",
     "mlcore.rl.replay",
     "mlcore.rl.schedules",
