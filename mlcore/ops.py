@@ -750,7 +750,10 @@ class GetItem(Function):
 
 
 def getitem_reference_backward(shape: tuple[int, ...], index: Any, grad: np.ndarray) -> np.ndarray:
-    """The slow, always-correct backward of indexing (``np.add.at`` for every index), kept as the test oracle."""
+    """The slow, always-correct backward of indexing (``np.add.at`` for every index), kept as the test oracle.
+
+    Chapter 7: Automatic differentiation.
+    """
     out = np.zeros(shape, dtype=grad.dtype)
     np.add.at(out, index, grad)
     return out
