@@ -454,6 +454,10 @@ def test_module_errors():
         mha(x, x, x, attn_mask=np.zeros((5, 5), int))
     with pytest.raises(ValueError, match="batch sizes"):
         mha(x, x[:1], x[:1])
+    with pytest.raises(TypeError, match="query must be floating point"):
+        mha(x.astype(int), x, x)
+    with pytest.raises(TypeError, match="src must be floating point"):
+        TransformerEncoderLayer(8, 2, norm_first=True)(np.zeros((5, 8), dtype=int))
     with pytest.raises(ValueError, match="length must be a positive integer"):
         A.sinusoidal_positional_encoding(0, 4)
     with pytest.raises(ValueError, match="exceeds max_len"):

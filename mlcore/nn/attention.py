@@ -213,6 +213,9 @@ class MultiheadAttention(Module):
         if not q.ndim == k.ndim == v.ndim or q.ndim not in (2, 3):
             raise ValueError(f"{name}: query, key and value must all be 3-D (batched) or 2-D (unbatched), "
                              f"got shapes {q.shape}, {k.shape}, {v.shape}")
+        for label, t in (("query", q), ("key", k), ("value", v)):
+            if t.dtype.kind != "f":
+                raise TypeError(f"{name}: {label} must be floating point, got dtype {t.dtype}")
         unbatched = q.ndim == 2
         if unbatched:  # (L, E) -> (1, L, E)
             q, k, v = (t.reshape((1,) + t.shape) for t in (q, k, v))
@@ -343,6 +346,8 @@ class TransformerEncoderLayer(Module):
         Chapter 18: Attention and transformers.
         """
         x = as_tensor(src)
+        if x.dtype.kind != "f":
+            raise TypeError(f"TransformerEncoderLayer: src must be floating point, got dtype {x.dtype}")
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             x = x + self._ff_block(self.norm2(x))
