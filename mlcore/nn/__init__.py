@@ -11,7 +11,7 @@ both tables literal: the book's execution cache reads them without importing.
 
 from mlcore._lazy import attach
 
-_SUBMODULES = ("init", "module", "layers", "normalization", "conv", "recurrent", "attention")
+_SUBMODULES = ("init", "module", "layers", "normalization", "conv", "recurrent", "attention", "sparse")
 
 _EXPORTS = {
     "mlcore.nn.module": ("Module", "Parameter", "Sequential", "ModuleList", "ModuleDict"),
@@ -27,6 +27,7 @@ _EXPORTS = {
     "mlcore.nn.recurrent": ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"),
     "mlcore.nn.attention": ("MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
                             "PositionalEncoding"),
+    "mlcore.nn.sparse": ("EmbeddingBag",),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _SUBMODULES, _EXPORTS)
