@@ -2,10 +2,9 @@
 
 Chapter 19: Word embeddings.  Training visits the corpus word by word and
 updates the vectors after every (input word, target word) pair, which is a
-loop of tiny dot products: fast in compiled code, slow in NumPy (a vectorised
-minibatch version with ``np.add.at`` measured 3-4 times slower and learned
-less in the same time).  So the loop runs under Numba (``cache=True``: a new
-process loads the compiled code from disk).
+loop of tiny dot products: fast in compiled code, slow in Python.  So the loop
+runs under Numba (``cache=True``: a new process loads the compiled code from
+disk).
 
 * :func:`sgns_pair_update_numba`: the update of one pair, the compiled twin of
   :func:`mlcore.word2vec_reference.sgns_pair_update` (the tests compare them);
