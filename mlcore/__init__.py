@@ -45,7 +45,7 @@ _SUBMODULES = (
     "tensor", "ops", "functional", "nn", "optim", "data", "data_images", "train", "io",
     "conv", "conv_reference", "kernels", "viz", "classic", "optimize", "attention", "rl",
     "metric", "data_glyphs",
-    "metrics", "data_recsys",
+    "metrics", "data_recsys", "conv3d", "data_video",
     "generative",
 )
 

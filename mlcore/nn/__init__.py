@@ -11,7 +11,7 @@ both tables literal: the book's execution cache reads them without importing.
 
 from mlcore._lazy import attach
 
-_SUBMODULES = ("init", "module", "layers", "normalization", "conv", "recurrent", "attention", "sparse")
+_SUBMODULES = ("init", "module", "layers", "normalization", "conv", "recurrent", "attention", "sparse", "conv3d")
 
 _EXPORTS = {
     "mlcore.nn.module": ("Module", "Parameter", "Sequential", "ModuleList", "ModuleDict"),
@@ -28,6 +28,7 @@ _EXPORTS = {
     "mlcore.nn.attention": ("MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
                             "PositionalEncoding"),
     "mlcore.nn.sparse": ("EmbeddingBag",),
+    "mlcore.nn.conv3d": ("Conv3d",),
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _SUBMODULES, _EXPORTS)
