@@ -32,8 +32,11 @@ book: $(STAMP)
 ## make test: unit tests, every chapter through nbval, a strict structural build,
 ## and the built site in headless Chromium (tests/test_site.py builds the book
 ## first, as `make book` does, reusing its execution cache)
+# Two workers (TEST_WORKERS=0 runs in one process); --dist loadfile keeps each
+# chapter's cells, and each test file, on one worker.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## make notebooks: write every chapter as an .ipynb into _build/notebooks
 notebooks: $(STAMP)
