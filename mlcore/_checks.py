@@ -14,7 +14,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, Collection
 
-__all__ = ["check_int", "check_int_tuple", "check_number", "check_choice"]
+__all__ = ["check_int", "check_int_tuple", "check_number", "check_choice", "check_float_tensor"]
 
 
 def _is_int(value: Any) -> bool:
@@ -77,3 +77,27 @@ def check_choice(owner: str, argument: str, value: Any, choices: Collection[Any]
     if not ok:
         raise ValueError(f"{owner}: {argument} must be one of {tuple(choices)}, got {value!r}")
     return value
+
+
+def check_float_tensor(owner: str, argument: str, x: Any) -> Any:
+    """``x`` as a floating-point :class:`~mlcore.tensor.Tensor`.
+
+    Integer and boolean input is promoted to the default float dtype (as
+    PyTorch's ``torch.sigmoid`` does with an integer tensor), so that
+    ``sigmoid``, ``gelu`` or an average pool never compute in integer
+    arithmetic; complex, string and object input raises ``TypeError``.
+    An integer tensor never requires a gradient, so nothing is detached.
+    """
+    from mlcore.tensor import Tensor, as_tensor, get_default_dtype
+
+    try:
+        x = as_tensor(x)
+    except TypeError as err:
+        raise TypeError(f"{owner}: {argument} must be a real-valued numeric array, got {type(x).__name__} "
+                        f"({err})") from None
+    kind = x.dtype.kind
+    if kind in "iub":
+        return Tensor(x.data.astype(get_default_dtype()))
+    if kind != "f":
+        raise TypeError(f"{owner}: {argument} must be a real-valued numeric array, got dtype {x.dtype}")
+    return x

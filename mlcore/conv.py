@@ -49,7 +49,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from mlcore import kernels
-from mlcore._checks import check_int, check_int_tuple
+from mlcore._checks import check_float_tensor, check_int, check_int_tuple
 from mlcore.conv_reference import (
     Pair,
     _crop,
@@ -210,6 +210,9 @@ class NumbaBackend(Im2colBackend):
     col2im = staticmethod(kernels.col2im_numba)
 
     def max_pool2d_forward(self, ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair):
+        ctx.fallback = x.dtype not in (np.float32, np.float64)  # float16: the compiled loops have no such type
+        if ctx.fallback:
+            return super().max_pool2d_forward(ctx, x, kernel, stride, padding)
         oh, ow = (_out_size(x.shape[k + 2], kernel[k], stride[k], padding[k], 1) for k in (0, 1))
         xp = np.ascontiguousarray(_pad(x, padding, -np.inf))
         ctx.padded_shape = xp.shape
@@ -218,17 +221,24 @@ class NumbaBackend(Im2colBackend):
         return y
 
     def max_pool2d_backward(self, ctx: Context, grad: np.ndarray) -> np.ndarray:
+        if ctx.fallback:
+            return super().max_pool2d_backward(ctx, grad)
         (argmax,) = ctx.saved_arrays
         hp, wp = ctx.padded_shape[2:]
         return _crop(kernels.max_pool_backward_numba(np.ascontiguousarray(grad), argmax, hp, wp), ctx.options[2])
 
     def avg_pool2d_forward(self, ctx: Context, x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair):
+        ctx.fallback = x.dtype not in (np.float32, np.float64)  # float16: the compiled loops have no such type
+        if ctx.fallback:
+            return super().avg_pool2d_forward(ctx, x, kernel, stride, padding)
         oh, ow = (_out_size(x.shape[k + 2], kernel[k], stride[k], padding[k], 1) for k in (0, 1))
         xp = np.ascontiguousarray(_pad(x, padding))
         ctx.padded_shape = xp.shape
         return kernels.avg_pool_forward_numba(xp, *kernel, *stride, oh, ow)
 
     def avg_pool2d_backward(self, ctx: Context, grad: np.ndarray) -> np.ndarray:
+        if ctx.fallback:
+            return super().avg_pool2d_backward(ctx, grad)
         kernel, stride, padding = ctx.options
         hp, wp = ctx.padded_shape[2:]
         dxp = kernels.avg_pool_backward_numba(np.ascontiguousarray(grad), *kernel, *stride, hp, wp)
@@ -403,7 +413,7 @@ def _lift(t: tuple[int, ...], fill: int) -> Pair:
 def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any, groups: int,
           backend: str | None, d: int, name: str) -> Tensor:
     """Check the arguments of a ``d``-dimensional convolution and run :class:`Conv2dFunction`."""
-    x, weight = as_tensor(x), as_tensor(weight)
+    x, weight = check_float_tensor(name, "input", x), check_float_tensor(name, "weight", weight)
     if weight.ndim != d + 2:
         raise ValueError(f"{name}: weight must have shape (out_channels, in_channels/groups, "
                          f"{'K' if d == 1 else 'KH, KW'}), got {weight.shape}")
@@ -416,7 +426,7 @@ def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: A
         raise ValueError(f"{name}: groups must be a positive integer dividing out_channels={o}, got {groups!r}") from None
     _check_input(name, x, d, cg * groups)
     if bias is not None:
-        bias = as_tensor(bias)
+        bias = check_float_tensor(name, "bias", bias)
         if bias.shape != (o,):
             raise ValueError(f"{name}: bias must have shape ({o},), got {bias.shape}")
     stride = check_int_tuple(name, "stride", stride, d, 1)
@@ -425,6 +435,9 @@ def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: A
     backend = _check_backend(backend)
     kernel = weight.shape[2:]
     _check_fits(name, x, tuple(q * (k - 1) + 1 for k, q in zip(kernel, dilation)), padding)
+    if x.shape[0] == 0:  # an empty batch gives an empty output, as in PyTorch
+        out = tuple(_out_size(n, k, s, p, q) for n, k, s, p, q in zip(x.shape[2:], kernel, stride, padding, dilation))
+        return Tensor(np.zeros((0, o) + out, dtype=np.result_type(x.dtype, weight.dtype)))
     if d == 1:  # (N, C, L) -> (N, C, 1, L), (O, C, K) -> (O, C, 1, K)
         x, weight = reshape(x, (x.shape[0], x.shape[1], 1, x.shape[2])), reshape(weight, (o, cg, 1, kernel[0]))
     inputs = (x, weight) if bias is None else (x, weight, bias)
@@ -436,7 +449,7 @@ def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: A
 def _pool(function: type[Function], x: Any, kernel_size: Any, stride: Any, padding: Any,
           backend: str | None, d: int, name: str) -> Tensor:
     """Check the arguments of a ``d``-dimensional pooling and run ``function``."""
-    x = as_tensor(x)
+    x = check_float_tensor(name, "input", x)
     _check_input(name, x, d)
     kernel = check_int_tuple(name, "kernel_size", kernel_size, d, 1)
     stride = kernel if stride is None else check_int_tuple(name, "stride", stride, d, 1)

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from mlcore._checks import check_float_tensor
+from mlcore._random import check_rng
 from mlcore.tensor import Context, Function, Tensor, as_tensor, unbroadcast
 
 __all__ = [
@@ -195,12 +197,21 @@ def _check_number(fn: str, name: str, value: Any, low: float, inclusive: bool) -
     return float(value)
 
 
+def _check_axis(fn: str, axis: Any, x: Any) -> int:
+    """``axis`` as an ``int`` in ``[-ndim, ndim)`` for the input ``x``."""
+    ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
+    if not (isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)) or not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise ValueError(f"{fn}: axis must be an integer in [{-max(ndim, 1)}, {max(ndim, 1)}) for an input "
+                         f"with {ndim} dimensions, got {axis!r}")
+    return int(axis)
+
+
 def relu(x: Any) -> Tensor:
     """Rectified linear unit :math:`\\max(0, x)`, element-wise, any shape.
 
     Chapter 5: Neurons, layers and activations.
     """
-    return ReLU.apply(x)
+    return ReLU.apply(check_float_tensor("relu", "x", x))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
@@ -213,7 +224,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
         Slope :math:`a \\ge 0` of the negative half; keeps a gradient flowing
         for negative inputs (Chapter 5: Neurons, layers and activations).
     """
-    return LeakyReLU.apply(x, negative_slope=_check_number("leaky_relu", "negative_slope", negative_slope, 0, True))
+    return LeakyReLU.apply(check_float_tensor("leaky_relu", "x", x), negative_slope=_check_number("leaky_relu", "negative_slope", negative_slope, 0, True))
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
@@ -226,7 +237,7 @@ def elu(x: Any, alpha: float = 1.0) -> Tensor:
         Value :math:`\\alpha > 0` the output tends to as :math:`x \\to -\\infty`
         (Chapter 5: Neurons, layers and activations).
     """
-    return ELU.apply(x, alpha=_check_number("elu", "alpha", alpha, 0, False))
+    return ELU.apply(check_float_tensor("elu", "x", x), alpha=_check_number("elu", "alpha", alpha, 0, False))
 
 
 def gelu(x: Any) -> Tensor:
@@ -234,7 +245,7 @@ def gelu(x: Any) -> Tensor:
 
     Element-wise, any shape (Chapter 5: Neurons, layers and activations).
     """
-    return GELU.apply(x)
+    return GELU.apply(check_float_tensor("gelu", "x", x))
 
 
 def sigmoid(x: Any) -> Tensor:
@@ -242,12 +253,12 @@ def sigmoid(x: Any) -> Tensor:
 
     Chapter 5: Neurons, layers and activations.
     """
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(check_float_tensor("sigmoid", "x", x))
 
 
 def tanh(x: Any) -> Tensor:
     """Hyperbolic tangent, element-wise (Chapter 5: Neurons, layers and activations)."""
-    return Tanh.apply(x)
+    return Tanh.apply(check_float_tensor("tanh", "x", x))
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
@@ -255,7 +266,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
 
     Chapter 5: Neurons, layers and activations.
     """
-    return Softmax.apply(x, axis=axis)
+    return Softmax.apply(check_float_tensor("softmax", "x", x), axis=_check_axis("softmax", axis, x))
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
@@ -263,7 +274,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 
     Chapter 8: Losses and the training loop.
     """
-    return LogSoftmax.apply(x, axis=axis)
+    return LogSoftmax.apply(check_float_tensor("log_softmax", "x", x), axis=_check_axis("log_softmax", axis, x))
 
 
 def identity(x: Any) -> Tensor:
@@ -788,10 +799,13 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, rng: Any = None) -> T
     Chapter 12: Regularisation.
     """
     p = _check_dropout_p("dropout", p)
-    x = as_tensor(x)
+    x = check_float_tensor("dropout", "x", x)
     if not training or p == 0.0:
         return x
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    try:
+        rng = check_rng(rng)
+    except TypeError as err:
+        raise TypeError(f"dropout: {err}") from None
     mask = rng.random(x.shape) >= p  # keep with probability 1 - p
     return Dropout.apply(x, mask=mask, scale=1.0 / (1.0 - p))
 from mlcore.attention import scaled_dot_product_attention  # noqa: E402  (Chapter 18: Attention and transformers)

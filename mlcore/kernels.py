@@ -45,6 +45,36 @@ def _last_start(offset: int, step: int, count: int) -> int:
     """One past the last index of ``offset, offset + step, ...`` (``count`` terms): a slice end."""
     return offset + step * (count - 1) + 1
 
+# ---------------------------------------------------------------------------
+# Geometry checks: the compiled loops do not check bounds, so every public
+# function checks its arguments first (a wrong stride must raise, not crash)
+# ---------------------------------------------------------------------------
+
+
+def _positive_ints(fn: str, **values: object) -> None:
+    for name, v in values.items():
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{fn}: {name} must be a positive integer, got {v!r}")
+
+
+def _check_array(fn: str, name: str, a: object, ndim: int, floating: bool = True) -> None:
+    if not isinstance(a, np.ndarray) or a.ndim != ndim:
+        raise ValueError(f"{fn}: {name} must be a {ndim}-D NumPy array, got "
+                         f"{getattr(a, 'shape', type(a).__name__)}")
+    if floating and a.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{fn}: {name} must be float32 or float64, got dtype {a.dtype}")
+
+
+def _check_windows(fn: str, padded_shape: tuple, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int,
+                   oh: int, ow: int) -> None:
+    """Every window of the ``oh x ow`` grid must lie inside the padded ``(Hp, Wp)`` plane."""
+    _positive_ints(fn, kh=kh, kw=kw, sh=sh, sw=sw, dh=dh, dw=dw, oh=oh, ow=ow)
+    hp, wp = padded_shape[2:]
+    if (oh - 1) * sh + (kh - 1) * dh >= hp or (ow - 1) * sw + (kw - 1) * dw >= wp:
+        raise ValueError(f"{fn}: an output grid of {oh}x{ow} windows of {kh}x{kw} (stride ({sh}, {sw}), "
+                         f"dilation ({dh}, {dw})) reaches past the padded input of {hp}x{wp}")
+
+
 
 # ---------------------------------------------------------------------------
 # im2col / col2im in NumPy: a loop over kernel offsets, never over samples
@@ -156,6 +186,8 @@ def im2col_numba(xp: np.ndarray, kh: int, kw: int, stride: tuple[int, int], dila
 
     Chapter 14: Convolutional networks.
     """
+    _check_array("im2col_numba", "xp", xp, 4)
+    _check_windows("im2col_numba", xp.shape, kh, kw, *stride, *dilation, oh, ow)
     n, c = xp.shape[:2]
     cols = np.empty((n, c, kh, kw, oh, ow), dtype=xp.dtype)
     _im2col_kernel(np.ascontiguousarray(xp), cols, *stride, *dilation)
@@ -168,7 +200,15 @@ def col2im_numba(cols: np.ndarray, padded_shape: tuple[int, int, int, int], kh: 
 
     Chapter 14: Convolutional networks.
     """
+    _check_array("col2im_numba", "cols", cols, 3)
+    if len(tuple(padded_shape)) != 4:
+        raise ValueError(f"col2im_numba: padded_shape must be (N, C, Hp, Wp), got {padded_shape!r}")
+    padded_shape = tuple(int(v) for v in padded_shape)
+    _check_windows("col2im_numba", padded_shape, kh, kw, *stride, *dilation, oh, ow)
     n, c = padded_shape[:2]
+    if cols.shape != (n, c * kh * kw, oh * ow):
+        raise ValueError(f"col2im_numba: cols must have shape {(n, c * kh * kw, oh * ow)} for these arguments, "
+                         f"got {cols.shape}")
     cols = np.ascontiguousarray(cols).reshape(n, c, kh, kw, oh, ow)
     return _col2im_kernel(cols, np.zeros(padded_shape, dtype=cols.dtype), *stride, *dilation)
 
@@ -179,7 +219,7 @@ def col2im_numba(cols: np.ndarray, padded_shape: tuple[int, int, int, int], kh: 
 
 
 @njit(cache=True)
-def max_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
+def _max_pool_forward_kernel(xp, kh, kw, sh, sw, oh, ow):
     """Max over each ``kh x kw`` window of ``xp`` (N, C, Hp, Wp), and where it was.
 
     Chapter 14: Convolutional networks.
@@ -208,7 +248,7 @@ def max_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
 
 
 @njit(cache=True)
-def max_pool_backward_numba(grad, argmax, hp, wp):
+def _max_pool_backward_kernel(grad, argmax, hp, wp):
     """Send each output gradient to the input entry that was the maximum (adding on overlaps).
 
     Chapter 14: Convolutional networks.
@@ -226,7 +266,7 @@ def max_pool_backward_numba(grad, argmax, hp, wp):
 
 
 @njit(cache=True)
-def avg_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
+def _avg_pool_forward_kernel(xp, kh, kw, sh, sw, oh, ow):
     """Mean of each ``kh x kw`` window of ``xp`` (N, C, Hp, Wp) -> (N, C, oh, ow).
 
     Chapter 14: Convolutional networks.
@@ -248,7 +288,7 @@ def avg_pool_forward_numba(xp, kh, kw, sh, sw, oh, ow):
 
 
 @njit(cache=True)
-def avg_pool_backward_numba(grad, kh, kw, sh, sw, hp, wp):
+def _avg_pool_backward_kernel(grad, kh, kw, sh, sw, hp, wp):
     """Spread each output gradient evenly, ``grad / (kh*kw)``, over its window -> (N, C, hp, wp).
 
     Chapter 14: Convolutional networks.
@@ -265,3 +305,66 @@ def avg_pool_backward_numba(grad, kh, kw, sh, sw, hp, wp):
                         for j in range(kw):
                             dxp[s, ch, a * sh + i, b * sw + j] += share
     return dxp
+
+
+# ---------------------------------------------------------------------------
+# The public pooling functions: check the geometry, then run the compiled loop
+# ---------------------------------------------------------------------------
+
+
+def max_pool_forward_numba(xp: np.ndarray, kh: int, kw: int, sh: int, sw: int, oh: int, ow: int):
+    """Max over each ``kh x kw`` window of ``xp`` (N, C, Hp, Wp), and where it was.
+
+    Chapter 14: Convolutional networks.
+
+    Returns ``y`` (N, C, oh, ow) and ``argmax`` (N, C, oh, ow): the flat index
+    ``row * Wp + col`` of the maximum in its ``(Hp, Wp)`` plane (the first one
+    on ties).  The geometry is checked first: every window must fit in ``xp``.
+    """
+    _check_array("max_pool_forward_numba", "xp", xp, 4)
+    _check_windows("max_pool_forward_numba", xp.shape, kh, kw, sh, sw, 1, 1, oh, ow)
+    return _max_pool_forward_kernel(np.ascontiguousarray(xp), kh, kw, sh, sw, oh, ow)
+
+
+def max_pool_backward_numba(grad: np.ndarray, argmax: np.ndarray, hp: int, wp: int) -> np.ndarray:
+    """Send each output gradient to the input entry that was the maximum (adding on overlaps).
+
+    Chapter 14: Convolutional networks.
+
+    ``grad`` and ``argmax`` have shape (N, C, oh, ow); returns (N, C, hp, wp).
+    Every ``argmax`` entry must be a flat index in ``[0, hp * wp)`` (checked).
+    """
+    fn = "max_pool_backward_numba"
+    _check_array(fn, "grad", grad, 4)
+    _check_array(fn, "argmax", argmax, 4, floating=False)
+    _positive_ints(fn, hp=hp, wp=wp)
+    if argmax.shape != grad.shape or argmax.dtype.kind not in "iu":
+        raise ValueError(f"{fn}: argmax must be an integer array of grad's shape {grad.shape}, "
+                         f"got {argmax.dtype} {argmax.shape}")
+    if argmax.size and (argmax.min() < 0 or argmax.max() >= hp * wp):
+        raise ValueError(f"{fn}: argmax entries must lie in [0, hp*wp) = [0, {hp * wp}), "
+                         f"got [{argmax.min()}, {argmax.max()}]")
+    return _max_pool_backward_kernel(np.ascontiguousarray(grad), np.ascontiguousarray(argmax, dtype=np.int64),
+                                     int(hp), int(wp))
+
+
+def avg_pool_forward_numba(xp: np.ndarray, kh: int, kw: int, sh: int, sw: int, oh: int, ow: int) -> np.ndarray:
+    """Mean of each ``kh x kw`` window of ``xp`` (N, C, Hp, Wp) -> (N, C, oh, ow).
+
+    Chapter 14: Convolutional networks.  Every window must fit in ``xp`` (checked).
+    """
+    _check_array("avg_pool_forward_numba", "xp", xp, 4)
+    _check_windows("avg_pool_forward_numba", xp.shape, kh, kw, sh, sw, 1, 1, oh, ow)
+    return _avg_pool_forward_kernel(np.ascontiguousarray(xp), kh, kw, sh, sw, oh, ow)
+
+
+def avg_pool_backward_numba(grad: np.ndarray, kh: int, kw: int, sh: int, sw: int, hp: int, wp: int) -> np.ndarray:
+    """Spread each output gradient evenly, ``grad / (kh*kw)``, over its window -> (N, C, hp, wp).
+
+    Chapter 14: Convolutional networks.  Every window must fit in ``(hp, wp)`` (checked).
+    """
+    _check_array("avg_pool_backward_numba", "grad", grad, 4)
+    _positive_ints("avg_pool_backward_numba", hp=hp, wp=wp)
+    n, c, oh, ow = grad.shape
+    _check_windows("avg_pool_backward_numba", (n, c, hp, wp), kh, kw, sh, sw, 1, 1, oh, ow)
+    return _avg_pool_backward_kernel(np.ascontiguousarray(grad), kh, kw, sh, sw, int(hp), int(wp))

@@ -545,9 +545,14 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
 def _normalise_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:
+        axes = (axis,)
     out = []
     for ax in axes:
+        if not isinstance(ax, (int, np.integer)) or isinstance(ax, bool):
+            raise ValueError(f"{op}: axis must be None, an integer or a tuple of integers, got {axis!r}")
         if not -ndim <= ax < builtins.max(ndim, 1):
             raise ValueError(f"{op}: axis {ax} is out of range for a tensor with {ndim} dimensions")
         out.append(int(ax) % builtins.max(ndim, 1))
@@ -702,7 +707,10 @@ class Reshape(Function):
 class Transpose(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, axes: Sequence[int] | None = None) -> np.ndarray:
-        if axes is not None and sorted(int(x) % builtins.max(a.ndim, 1) for x in axes) != list(range(a.ndim)):
+        if axes is not None and (
+                not all(isinstance(x, (int, np.integer)) and -builtins.max(a.ndim, 1) <= x < builtins.max(a.ndim, 1)
+                        for x in axes)
+                or sorted(int(x) % builtins.max(a.ndim, 1) for x in axes) != list(range(a.ndim))):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {a.ndim} axes of shape {a.shape}")
         ctx.axes = axes
         return np.transpose(a, axes)
@@ -762,6 +770,11 @@ def getitem_reference_backward(shape: tuple[int, ...], index: Any, grad: np.ndar
 class Concatenate(Function):
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
+        ndim = arrays[0].ndim
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool) or not -ndim <= axis < ndim:
+            raise ValueError(f"concatenate: axis must be an integer in [{-ndim}, {ndim}) for tensors with "
+                             f"{ndim} dimensions, got {axis!r}")
+        axis = int(axis) % ndim
         try:
             out = np.concatenate(arrays, axis=axis)
         except ValueError:
@@ -860,6 +873,10 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     for t in tensors[1:]:
         if t.shape != shape:
             raise ValueError(f"stack: all tensors need the same shape, got {shape} and {t.shape}")
-    ax = axis % (len(shape) + 1)
+    nd = len(shape) + 1
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool) or not -nd <= axis < nd:
+        raise ValueError(f"stack: axis must be an integer in [{-nd}, {nd}) for tensors with {nd - 1} "
+                         f"dimensions, got {axis!r}")
+    ax = int(axis) % nd
     expanded = [reshape(t, shape[:ax] + (1,) + shape[ax:]) for t in tensors]
     return concatenate(expanded, axis=ax)
