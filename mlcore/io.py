@@ -13,6 +13,9 @@ optimiser's state dict (and a scheduler's), flattened to names such as
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Mapping
@@ -56,10 +59,24 @@ def save(state: Module | Mapping[str, np.ndarray], path: str | Path) -> None:
                             f"arrays can be saved without pickle")
         checked[name] = array
     # What np.savez does, written out so that no name can clash with its keyword arguments.
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for name, array in checked.items():
-            with archive.open(name + ".npy", "w", force_zip64=True) as f:
-                np.lib.format.write_array(f, array, allow_pickle=False)
+    # Atomic: write a temporary file in the same directory, then rename it over ``path``,
+    # so a save that fails partway (a full disk) never replaces a good checkpoint.
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+                for name, array in checked.items():
+                    with archive.open(name + ".npy", "w", force_zip64=True) as f:
+                        np.lib.format.write_array(f, array, allow_pickle=False)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a checkpoint is an ordinary readable file
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def load(path: str | Path) -> dict[str, np.ndarray]:
@@ -85,12 +102,20 @@ def load(path: str | Path) -> dict[str, np.ndarray]:
         raise ValueError(f"load: {path} holds a single array (.npy), not an .npz archive of named arrays")
     with archive:
         state = {}
+        members = set(archive.zip.namelist())
         for name in archive.files:
+            if name + ".npy" not in members:
+                raise ValueError(f"load: member '{name}' of {path} is not an .npy array; an .npz archive "
+                                 f"written by save holds only .npy members")
             try:
                 state[name] = archive[name]
             except ValueError as error:
-                raise ValueError(f"load: '{name}' in {path} is a pickled object array; "
-                                 f"refusing to unpickle it") from error
+                if "allow_pickle" in str(error) or "pickle" in str(error).lower():
+                    raise ValueError(f"load: '{name}' in {path} is a pickled object array; "
+                                     f"refusing to unpickle it") from error
+                raise ValueError(f"load: '{name}' in {path} is corrupt or truncated ({error})") from error
+            except (EOFError, OSError, zipfile.BadZipFile) as error:
+                raise ValueError(f"load: '{name}' in {path} is corrupt or truncated ({error})") from error
     return state
 
 

@@ -217,13 +217,32 @@ class Optimizer:
                 p.grad[...] = 0
 
     def step(self) -> None:
-        """Update every parameter that has a gradient, in place, with its group's hyper-parameters."""
-        for group, p, state in self._groups_params_states():
+        """Update every parameter that has a gradient, in place, with its group's hyper-parameters.
+
+        Every gradient is checked first (an array of its parameter's shape,
+        real-valued and finite-or-not but numeric): one bad gradient raises
+        ``ValueError``/``TypeError`` before any parameter changes.
+        """
+        name = type(self).__name__
+        grads = []
+        for i, (group, p, state) in enumerate(self._groups_params_states()):
             if p.grad is None:
+                grads.append(None)
+                continue
+            g = p.grad
+            if not isinstance(g, np.ndarray) or g.dtype.kind not in "fiu":
+                raise TypeError(f"{name}.step: the gradient of parameter {i} (shape {p.shape}) must be a real "
+                                f"numeric array, got {getattr(g, 'dtype', type(g).__name__)}")
+            if g.shape != p.shape:
+                raise ValueError(f"{name}.step: the gradient of parameter {i} has shape {g.shape} but the "
+                                 f"parameter has shape {p.shape}; nothing was updated")
+            grads.append(g)
+        for (group, p, state), g in zip(self._groups_params_states(), grads):
+            if g is None:
                 continue  # frozen, or not used by the loss
             if not state:
                 state.update(self.init_state(p.data, group))
-            g = np.asarray(p.grad, dtype=p.dtype)
+            g = np.asarray(g, dtype=p.dtype)
             if group["weight_decay"] and not self.decoupled_weight_decay:
                 g = g + group["weight_decay"] * p.data
             self.update(p.data, g, state, group)

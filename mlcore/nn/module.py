@@ -162,6 +162,9 @@ class Module:
         All names and shapes are checked before anything is copied, so a
         failed load leaves the model unchanged.
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: state must be a mapping of names to arrays (a state_dict()), "
+                            f"got {type(state).__name__}")
         own = {name: p.data for name, p in self.named_parameters()}
         own.update(self.named_buffers())
         problems = []
@@ -177,8 +180,20 @@ class Module:
                 problems.append(f"'{name}' has shape {shape} in the state but {own[name].shape} in the model")
         if problems:
             raise ValueError("load_state_dict: " + "; ".join(problems))
+        converted = {}  # convert every value before copying any, so a bad one changes nothing
         for name, current in own.items():
-            current[...] = np.asarray(state[name])
+            value = state[name].data if hasattr(state[name], "data") and not isinstance(state[name], np.ndarray) \
+                else state[name]
+            try:
+                array = np.asarray(value)
+                if array.dtype.kind not in "biuf" or (array.dtype.kind == "b" and current.dtype.kind != "b"):
+                    raise TypeError(f"dtype {array.dtype}")
+                converted[name] = array.astype(current.dtype, copy=False)
+            except (TypeError, ValueError) as err:
+                raise TypeError(f"load_state_dict: '{name}' cannot be converted to {current.dtype} ({err}); "
+                                f"nothing was loaded") from None
+        for name, current in own.items():
+            current[...] = converted[name]
 
     def __repr__(self) -> str:
         children = list(self.named_children())
