@@ -26,6 +26,13 @@ from nbval import plugin as nbval_plugin  # noqa: E402
 ROOT = Path(__file__).resolve().parent
 CHAPTERS = ROOT / "chapters"
 BUDGET_SECONDS = 60.0
+# Chapters whose issue allows the longer budget (and why): reinforcement
+# learning trains two agents to solve CartPole over several seeds; the MNIST-1D
+# page trains the paper's four models.
+LONGER_BUDGET_SECONDS = {
+    "chapters/25_deep_reinforcement_learning.md": 120.0,
+    "chapters/27_mnist1d_reproduced.md": 120.0,
+}
 
 _chapter_seconds: dict[str, float] = defaultdict(float)
 
@@ -72,8 +79,10 @@ def pytest_terminal_summary(terminalreporter):
     if not _chapter_seconds:
         return
     tr = terminalreporter
-    tr.section("chapter execution times (budget 60 s each on 2 cores)")
+    tr.section("chapter execution times (budget 60 s each on 2 cores, 120 s where noted)")
     for chapter, seconds in sorted(_chapter_seconds.items()):
-        flag = "  OVER BUDGET" if seconds > BUDGET_SECONDS else ""
+        budget = LONGER_BUDGET_SECONDS.get(chapter, BUDGET_SECONDS)
+        flag = "  OVER BUDGET" if seconds > budget else ""
+        flag += f"  (budget {budget:.0f} s)" if budget != BUDGET_SECONDS else ""
         tr.write_line(f"{seconds:7.1f} s  {chapter}{flag}")
     tr.write_line(f"{sum(_chapter_seconds.values()):7.1f} s  all chapters")
