@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_array
+from ._validation import check_array, check_labels
 
 __all__ = ["ClassifierMixin", "RegressorMixin", "r2_score", "accuracy_score"]
 
@@ -40,7 +40,10 @@ class ClassifierMixin:
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy on (X, y); X has shape (n, d), y shape (n,)."""
-        return accuracy_score(y, self.predict(X))
+        y = check_labels(y)
+        pred = self.predict(X)
+        _check_same_length(pred, y)
+        return accuracy_score(y, pred)
 
 
 class RegressorMixin:
@@ -48,4 +51,13 @@ class RegressorMixin:
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """R^2 on (X, y); X has shape (n, d), y shape (n,)."""
-        return r2_score(check_array(y, "y", ndim=1), self.predict(X))
+        y = check_array(y, "y", ndim=1)
+        pred = self.predict(X)
+        _check_same_length(pred, y)
+        return r2_score(y, pred)
+
+
+def _check_same_length(pred: np.ndarray, y: np.ndarray) -> None:
+    if pred.shape[0] != y.shape[0]:
+        raise ValueError(f"X and y have different numbers of samples: X has {pred.shape[0]} rows, "
+                         f"y has shape {y.shape}")

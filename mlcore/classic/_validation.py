@@ -19,6 +19,8 @@ __all__ = [
     "check_array",
     "check_X_y",
     "check_is_fitted",
+    "check_int",
+    "check_labels",
     "check_n_features",
     "check_rng",
     "check_positive",
@@ -51,6 +53,15 @@ def check_array(X: Any, name: str = "X", ndim: int = 2) -> np.ndarray:
         If ``X`` has the wrong number of dimensions, no samples, no features,
         or contains NaN or infinity.
     """
+    raw = X if isinstance(X, np.ndarray) else None
+    if raw is None:
+        try:
+            raw = np.asarray(X)
+        except (TypeError, ValueError):
+            raw = None
+    if raw is not None and raw.dtype.kind in "cUSV":
+        kind = "complex" if raw.dtype.kind == "c" else "string or structured"
+        raise TypeError(f"{name} must be an array of numbers (real-valued); got {kind} dtype {raw.dtype}")
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -75,14 +86,35 @@ def check_X_y(X: Any, y: Any, y_numeric: bool = True) -> tuple[np.ndarray, np.nd
     if y_numeric:
         y = check_array(y, "y", ndim=1)
     else:
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-D; got an array of shape {y.shape}")
+        y = check_labels(y)
     if y.shape[0] != X.shape[0]:
         raise ValueError(
             f"X and y have different numbers of samples: X has shape {X.shape}, y has shape {y.shape}"
         )
     return X, y
+
+
+def check_labels(y: Any, name: str = "y") -> np.ndarray:
+    """Validate class labels: 1-D, non-empty, no NaN or None, not complex (strings are fine)."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got an array of shape {y.shape}")
+    if y.size == 0:
+        raise ValueError(f"{name} is empty: shape {y.shape}")
+    if y.dtype.kind == "c":
+        raise TypeError(f"{name}: class labels must not be complex; got dtype {y.dtype}")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} contains NaN or infinity; a missing label cannot be a class")
+    if y.dtype.kind == "O" and any(v is None or (isinstance(v, float) and not np.isfinite(v)) for v in y):
+        raise ValueError(f"{name} contains None or NaN; a missing label cannot be a class")
+    return y
+
+
+def check_int(value: Any, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int``, raising ValueError unless it is an integer >= ``minimum`` (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
 
 
 def check_is_fitted(estimator: Any, attribute: str) -> None:
@@ -105,6 +137,8 @@ def check_n_features(X: Any, n_features: int, name: str = "X") -> np.ndarray:
 
 def check_positive(value: float, name: str, allow_zero: bool = False) -> float:
     """Return ``value`` as a float, raising ValueError unless it is finite and > 0 (or >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number; got {value!r} of type {type(value).__name__}")
     value = float(value)
     ok = np.isfinite(value) and (value >= 0 if allow_zero else value > 0)
     if not ok:

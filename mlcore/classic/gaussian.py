@@ -20,6 +20,7 @@ from scipy.special import logsumexp
 from ._base import ClassifierMixin
 from ._validation import (
     check_array,
+    check_int,
     check_is_fitted,
     check_n_features,
     check_positive,
@@ -250,7 +251,7 @@ class GaussianMixture:
         self.covariance_type = covariance_type
         self.tol = check_positive(tol, "tol", allow_zero=True)
         self.reg_covar = check_positive(reg_covar, "reg_covar", allow_zero=True)
-        self.max_iter = max_iter
+        self.max_iter = check_int(max_iter, "max_iter")
         self.means_init = means_init
         self.weights_init = weights_init
         self.precisions_init = precisions_init

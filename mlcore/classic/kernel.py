@@ -18,7 +18,7 @@ import scipy.linalg
 from scipy.special import expit
 
 from ._base import RegressorMixin
-from ._validation import check_is_fitted, check_n_features, check_positive, check_X_y
+from ._validation import check_array, check_int, check_is_fitted, check_n_features, check_positive, check_X_y
 from .knn import squared_distances
 from .linear import LinearRegression, Ridge
 
@@ -50,8 +50,8 @@ def polynomial_features(X: np.ndarray, degree: int) -> np.ndarray:
     ndarray, shape (n, d * degree), columns grouped by power:
     :math:`[x^1 \mid x^2 \mid \dots \mid x^p]`
     """
-    if degree < 1:
-        raise ValueError(f"degree must be >= 1; got {degree}")
+    X = check_array(X, "X")
+    degree = check_int(degree, "degree")
     return np.hstack([X**p for p in range(1, degree + 1)])
 
 
@@ -70,6 +70,9 @@ def rbf_features(X: np.ndarray, centres: np.ndarray, width: float) -> np.ndarray
     -------
     ndarray, shape (n, M)
     """
+    X = check_array(X, "X")
+    centres = check_n_features(centres, X.shape[1], "centres")
+    width = check_positive(width, "width")
     return np.exp(-squared_distances(X, centres) / (2.0 * width**2))
 
 
@@ -88,8 +91,11 @@ def sigmoid_features(X: np.ndarray, centres: np.ndarray, width: float) -> np.nda
     -------
     ndarray, shape (n, M)
     """
+    X = check_array(X, "X")
     if X.shape[1] != 1:
         raise ValueError(f"sigmoid features take one input column; X has shape {X.shape}")
+    centres = check_n_features(centres, 1, "centres")
+    width = check_positive(width, "width")
     return expit((X - centres.T) / width)
 
 
@@ -128,7 +134,7 @@ class BasisFunctionRegression(RegressorMixin):
         if basis not in ("polynomial", "rbf", "sigmoid"):
             raise ValueError(f"basis must be 'polynomial', 'rbf' or 'sigmoid'; got {basis!r}")
         self.basis = basis
-        self.degree = degree
+        self.degree = check_int(degree, "degree")
         self.centres = centres
         self.width = check_positive(width, "width")
         self.alpha = check_positive(alpha, "alpha", allow_zero=True)
@@ -223,8 +229,11 @@ class KernelRidge(RegressorMixin):
         self.alpha = check_positive(alpha, "alpha")
         self.kernel = kernel
         self.gamma = None if gamma is None else check_positive(gamma, "gamma")
-        self.degree = degree
-        self.coef0 = coef0
+        self.degree = check_int(degree, "degree")
+        if isinstance(coef0, bool) or not isinstance(coef0, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(coef0):
+            raise ValueError(f"coef0 must be a finite number; got {coef0!r}")
+        self.coef0 = float(coef0)
         self.dual_coef_: np.ndarray | None = None
 
     def _gram(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:

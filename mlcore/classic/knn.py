@@ -257,11 +257,14 @@ def choose_k_by_cv(
     if task not in ("classification", "regression"):
         raise ValueError(f"task must be 'classification' or 'regression'; got {task!r}")
     n = X.shape[0]
-    if not 2 <= n_folds <= n:
+    if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or not 2 <= n_folds <= n:
         raise ValueError(f"n_folds must be between 2 and the number of samples ({n}); got {n_folds}")
-    ks = np.asarray(ks, dtype=np.intp)
-    if ks.ndim != 1 or ks.size == 0:
-        raise ValueError(f"ks must be a non-empty 1-D sequence of integers; got shape {ks.shape}")
+    raw = np.asarray(ks)
+    if raw.ndim != 1 or raw.size == 0:
+        raise ValueError(f"ks must be a non-empty 1-D sequence of integers; got shape {raw.shape}")
+    if raw.dtype.kind not in "iu" or raw.min() < 1:
+        raise ValueError(f"ks must hold positive integers (no fractions, no bools); got {list(raw)}")
+    ks = raw.astype(np.intp)
     smallest_train = n - int(np.ceil(n / n_folds))
     if ks.max() > smallest_train:
         raise ValueError(

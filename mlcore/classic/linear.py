@@ -21,6 +21,7 @@ import scipy.linalg
 
 from ._base import RegressorMixin
 from ._validation import (
+    check_int,
     check_is_fitted,
     check_n_features,
     check_positive,
@@ -117,8 +118,8 @@ class LinearRegression(RegressorMixin):
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.learning_rate = None if learning_rate is None else check_positive(learning_rate, "learning_rate")
-        self.max_iter = max_iter
-        self.tol = tol
+        self.max_iter = check_int(max_iter, "max_iter")
+        self.tol = check_positive(tol, "tol")
         self.coef_: np.ndarray | None = None
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "LinearRegression":
@@ -271,7 +272,7 @@ class Lasso(RegressorMixin):
     def __init__(self, alpha: float = 1.0, fit_intercept: bool = True, max_iter: int = 10_000, tol: float = 1e-8) -> None:
         self.alpha = check_positive(alpha, "alpha")
         self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
+        self.max_iter = check_int(max_iter, "max_iter")
         self.tol = check_positive(tol, "tol")
         self.coef_: np.ndarray | None = None
 

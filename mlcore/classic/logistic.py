@@ -29,6 +29,7 @@ from scipy.special import expit, logsumexp
 from ._base import ClassifierMixin
 from ._validation import (
     ConvergenceWarning,
+    check_int,
     check_is_fitted,
     check_n_features,
     check_positive,
@@ -140,7 +141,7 @@ class LogisticRegression(ClassifierMixin):
         self.alpha = check_positive(alpha, "alpha", allow_zero=True)
         self.fit_intercept = fit_intercept
         self.solver = solver
-        self.max_iter = max_iter
+        self.max_iter = check_int(max_iter, "max_iter")
         self.tol = check_positive(tol, "tol")
         self.learning_rate = None if learning_rate is None else check_positive(learning_rate, "learning_rate")
         self.coef_: np.ndarray | None = None
