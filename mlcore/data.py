@@ -395,10 +395,17 @@ class Standardizer:
 
     def fit(self, X: np.ndarray) -> "Standardizer":
         """Learn :math:`\\mu` and :math:`\\sigma` of each feature from ``X`` of shape (n, d)."""
-        X = np.asarray(X, dtype=np.float64)
+        raw = np.asarray(X)
+        if raw.dtype.kind not in "biuf":
+            raise TypeError(f"Standardizer.fit: X must be a real numeric array, got dtype {raw.dtype}")
+        X = raw.astype(np.float64, copy=False)
         if X.ndim < 2 or len(X) == 0:
             raise ValueError(f"Standardizer.fit: X must have shape (n_samples, n_features) with "
                              f"n_samples >= 1, got {X.shape}")
+        if not np.all(np.isfinite(X)):
+            bad = sorted({int(j) for j in np.argwhere(~np.isfinite(X.reshape(len(X), -1)))[:, 1]})
+            raise ValueError(f"Standardizer.fit: X contains NaN or infinity (in feature column(s) "
+                             f"{bad[:10]}); a single NaN would turn its whole column into NaN")
         constant = np.ptp(X, axis=0) == 0
         # For a constant feature use an actual value as the mean, so it maps to exactly 0.
         self.mean_ = np.where(constant, X[0], X.mean(axis=0))
@@ -409,6 +416,8 @@ class Standardizer:
         if self.mean_ is None:
             raise RuntimeError(f"Standardizer.{method}: call fit(X_train) first")
         X = np.asarray(X)
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"Standardizer.{method}: X must be a real numeric array, got dtype {X.dtype}")
         if X.shape[1:] != self.mean_.shape:
             raise ValueError(f"Standardizer.{method}: fitted on samples of shape {self.mean_.shape}, "
                              f"got X of shape {X.shape}")
@@ -461,11 +470,19 @@ class DataLoader:
     def __init__(self, X: np.ndarray, y: np.ndarray, batch_size: int = 32, shuffle: bool = False,
                  rng: RNG = None, drop_last: bool = False):
         self.X, self.y = np.asarray(X), np.asarray(y)
+        for name, a in (("X", self.X), ("y", self.y)):
+            if a.ndim == 0:
+                raise ValueError(f"DataLoader: {name} must be an array with one row per sample, got the "
+                                 f"scalar {a.item()!r}")
         if len(self.X) != len(self.y):
             raise ValueError(f"DataLoader: X has {len(self.X)} samples but y has {len(self.y)}")
         if len(self.X) == 0:
             raise ValueError("DataLoader: the data set is empty")
         _check_positive_int("DataLoader", "batch_size", batch_size)
+        if not isinstance(rng, np.random.Generator) and rng is not None and (
+                isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0):
+            raise TypeError(f"DataLoader: rng must be a numpy Generator, a non-negative int seed or None, "
+                            f"got {rng!r}")
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
         self.rng = np.random.default_rng(rng)
 

@@ -255,6 +255,14 @@ def fit(model: Module, loss_fn: Callable[[Tensor, Any], Tensor], optimizer: Opti
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
     if early_stopping is not None and val_loader is None:
         raise ValueError("fit: early_stopping watches the validation loss and needs a val_loader")
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an mlcore.nn.Module, got {type(model).__name__}")
+    if not callable(getattr(optimizer, "step", None)) or not hasattr(optimizer, "params"):
+        raise TypeError(f"fit: optimizer must be an mlcore.optim.Optimizer, got {type(optimizer).__name__}")
+    trainable = {id(p) for p in model.parameters() if p.requires_grad}
+    if trainable and not trainable & {id(p) for p in optimizer.params}:
+        raise ValueError("fit: the optimizer holds none of the model's trainable parameters (was it built "
+                         "on another model?); build it on model.parameters()")
     metrics = dict(metrics or {})
     if "loss" in metrics:
         raise ValueError("fit: 'loss' is reserved for the loss; give the metric another name")
