@@ -183,7 +183,7 @@ def test_bad_inputs():
         simulated_annealing(fn, np.zeros(2), bounds=np.array([[0.0, 1.0]]), rng=0)
     with pytest.raises(ValueError, match="lies outside bounds"):
         hill_climbing(fn, np.array([5.0, 0.0]), bounds=np.array([[-1.0, 1.0], [-1.0, 1.0]]), rng=0)
-    with pytest.raises(ValueError, match=r"cooling must be in \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"cooling must be a number in \(0, 1\)"):
         simulated_annealing(fn, np.zeros(2), cooling=1.5, rng=0)
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         particle_swarm(fn, fn.bounds, rng="0")

@@ -10,6 +10,8 @@ from typing import Callable
 
 import numpy as np
 
+from mlcore._checks import check_number
+
 from ._common import BudgetExhausted, Objective, OptimizeResult, check_budget, check_x0
 
 __all__ = ["nelder_mead", "bfgs", "line_search_wolfe", "LineSearchResult", "numerical_gradient"]
@@ -54,6 +56,9 @@ def nelder_mead(
     OptimizeResult; ``path`` holds the best vertex after each iteration.
     """
     x0 = check_x0(x0)
+    initial_step = check_number("nelder_mead", "initial_step", initial_step, 0, low_open=True)
+    xatol = check_number("nelder_mead", "xatol", xatol, 0)
+    fatol = check_number("nelder_mead", "fatol", fatol, 0)
     obj = Objective(f, check_budget(max_fev))
     d = x0.size
     simplex = np.tile(x0, (d + 1, 1))  # (d + 1, d)
@@ -276,13 +281,24 @@ def bfgs(
     OptimizeResult; ``path`` holds the iterates.
     """
     x = check_x0(x0)
+    gtol = check_number("bfgs", "gtol", gtol, 0, low_open=True)
+    c1 = check_number("bfgs", "c1", c1, 0, 1, low_open=True, high_open=True)
+    c2 = check_number("bfgs", "c2", c2, c1, 1, low_open=True, high_open=True)
+    if jac is not None and not callable(jac):
+        raise TypeError(f"bfgs: jac must be a callable returning the gradient, or None; got {type(jac).__name__}")
     obj = Objective(f, check_budget(max_fev))
 
     def gradient(point: np.ndarray) -> np.ndarray:
         if jac is None:
-            return numerical_gradient(obj, point)
-        obj.njev += 1
-        return np.asarray(jac(point), dtype=np.float64)
+            g = numerical_gradient(obj, point)
+        else:
+            obj.njev += 1
+            g = np.asarray(jac(point), dtype=np.float64)
+            if g.shape != point.shape:
+                raise ValueError(f"bfgs: jac returned shape {g.shape}, expected {point.shape}")
+        if not np.all(np.isfinite(g)):
+            raise _NonFinite(point)
+        return g
 
     try:
         fx = obj(x)
@@ -317,3 +333,14 @@ def bfgs(
         if not obj.fun_history:
             obj.record(obj.best_x)
         return obj.result(False, f"budget of max_fev={max_fev} evaluations used")
+    except _NonFinite as bad:
+        obj.record(x)
+        return obj.result(False, f"the gradient is not finite (NaN or infinity) at {bad.point}")
+
+
+class _NonFinite(Exception):
+    """Raised inside :func:`bfgs` when a gradient holds NaN or infinity (reported as a failure)."""
+
+    def __init__(self, point: np.ndarray) -> None:
+        super().__init__(point)
+        self.point = np.array(point)

@@ -14,6 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+from mlcore._checks import check_int, check_number
+
 from ._common import BudgetExhausted, Objective, OptimizeResult, check_bounds, check_budget, check_rng, check_x0
 
 __all__ = ["hill_climbing", "simulated_annealing", "genetic_algorithm", "particle_swarm"]
@@ -66,6 +68,7 @@ def hill_climbing(
     rng : Generator or seed
     """
     x, bounds = _start(x0, bounds)
+    step_size = check_number("hill_climbing", "step_size", step_size, 0, low_open=True)
     rng = check_rng(rng)
     obj = Objective(f, check_budget(max_fev))
     try:
@@ -118,10 +121,10 @@ def simulated_annealing(
     OptimizeResult; ``path`` is the accepted walk.
     """
     x, bounds = _start(x0, bounds)
-    if not 0 < cooling < 1:
-        raise ValueError(f"cooling must be in (0, 1); got {cooling}")
-    if initial_temperature <= 0:
-        raise ValueError(f"initial_temperature must be > 0; got {initial_temperature}")
+    step_size = check_number("simulated_annealing", "step_size", step_size, 0, low_open=True)
+    cooling = check_number("simulated_annealing", "cooling", cooling, 0, 1, low_open=True, high_open=True)
+    initial_temperature = check_number("simulated_annealing", "initial_temperature", initial_temperature, 0,
+                                       low_open=True)
     rng = check_rng(rng)
     obj = Objective(f, check_budget(max_fev))
     temperature = initial_temperature
@@ -181,6 +184,16 @@ def genetic_algorithm(
     OptimizeResult; ``nit`` counts generations, ``path`` holds each generation's best.
     """
     bounds = check_bounds(bounds)
+    name = "genetic_algorithm"
+    population_size = check_int(name, "population_size", population_size, 2)
+    n_elite = check_int(name, "n_elite", n_elite, 0)
+    tournament_size = check_int(name, "tournament_size", tournament_size, 1)
+    if tournament_size > population_size:
+        raise ValueError(f"{name}: tournament_size must be at most population_size={population_size}, "
+                         f"got {tournament_size}")
+    crossover_rate = check_number(name, "crossover_rate", crossover_rate, 0, 1)
+    mutation_rate = check_number(name, "mutation_rate", mutation_rate, 0, 1)
+    mutation_scale = check_number(name, "mutation_scale", mutation_scale, 0)
     if not 0 <= n_elite < population_size or population_size < 2:
         raise ValueError(f"need population_size >= 2 and 0 <= n_elite < population_size; got {population_size}, {n_elite}")
     rng = check_rng(rng)
@@ -251,8 +264,10 @@ def particle_swarm(
     OptimizeResult; ``path`` holds the swarm's best after each iteration.
     """
     bounds = check_bounds(bounds)
-    if n_particles < 1:
-        raise ValueError(f"n_particles must be >= 1; got {n_particles}")
+    n_particles = check_int("particle_swarm", "n_particles", n_particles, 1)
+    inertia = check_number("particle_swarm", "inertia", inertia, 0)
+    cognitive = check_number("particle_swarm", "cognitive", cognitive, 0)
+    social = check_number("particle_swarm", "social", social, 0)
     rng = check_rng(rng)
     obj = Objective(f, check_budget(max_fev))
     low, high = bounds[:, 0], bounds[:, 1]
