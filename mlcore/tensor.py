@@ -378,8 +378,20 @@ class Tensor:
         return self.data.dtype
 
     def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
-        return self.data
+        """The underlying array (shared, not copied); read-only for the output of a recorded operation.
+
+        An operation's backward pass may reuse its output (``sigmoid`` and
+        ``softmax`` do), so editing that output in place would silently give
+        wrong gradients; the view returned for such a tensor cannot be
+        written (NumPy raises ``ValueError: assignment destination is
+        read-only``).  Copy it (``t.numpy().copy()``) to get an editable array.
+        A leaf tensor (a parameter, an input) gives its array itself.
+        """
+        if self._node is None:
+            return self.data
+        view = self.data.view()
+        view.flags.writeable = False
+        return view
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
