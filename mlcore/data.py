@@ -154,7 +154,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, rng: RNG = None) -> tup
     """
     _check_positive_int("make_moons", "n_samples", n_samples)
     _check_noise("make_moons", noise)
-    rng = np.random.default_rng(rng)
+    rng = _check_rng(rng)
     n0, n1 = _counts_per_class(n_samples, 2)
     t0, t1 = rng.uniform(0, np.pi, n0), rng.uniform(0, np.pi, n1)
     X = np.concatenate([np.column_stack([np.cos(t0), np.sin(t0)]),
@@ -185,7 +185,7 @@ def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, t
     _check_positive_int("make_spirals", "n_samples", n_samples)
     _check_positive_int("make_spirals", "n_classes", n_classes)
     _check_noise("make_spirals", noise)
-    rng = np.random.default_rng(rng)
+    rng = _check_rng(rng)
     y = np.repeat(np.arange(n_classes, dtype=np.int64), _counts_per_class(n_samples, n_classes))
     r = rng.uniform(0, 1, n_samples)
     theta = 2 * np.pi * (y / n_classes + turns * r) + noise * rng.standard_normal(n_samples)
@@ -211,7 +211,7 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, rng: RNG = None) -> tuple
     """
     _check_positive_int("make_xor", "n_samples", n_samples)
     _check_noise("make_xor", noise)
-    rng = np.random.default_rng(rng)
+    rng = _check_rng(rng)
     X = rng.uniform(-1, 1, size=(n_samples, 2))
     y = ((X[:, 0] > 0) != (X[:, 1] > 0)).astype(np.int64)
     return X + noise * rng.standard_normal(X.shape), y
@@ -247,7 +247,7 @@ def make_blobs(n_samples: int = 200, centers: int | np.ndarray = 3, n_features: 
     _check_positive_int("make_blobs", "n_samples", n_samples)
     if not cluster_std >= 0:
         raise ValueError(f"make_blobs: cluster_std must be non-negative, got {cluster_std!r}")
-    rng = np.random.default_rng(rng)
+    rng = _check_rng(rng)
     if isinstance(centers, (int, np.integer)):
         _check_positive_int("make_blobs", "centers", centers)
         _check_positive_int("make_blobs", "n_features", n_features)
@@ -295,7 +295,7 @@ def make_1d_regression(fn: Callable[[np.ndarray], np.ndarray], n_samples: int = 
     low, high = x_range
     if not low < high:
         raise ValueError(f"make_1d_regression: x_range must be (low, high) with low < high, got {x_range}")
-    rng = np.random.default_rng(rng)
+    rng = _check_rng(rng)
     x = np.sort(rng.uniform(low, high, n_samples))
     clean = np.asarray(fn(x), dtype=np.float64)
     if clean.shape != x.shape:
@@ -352,7 +352,7 @@ def train_val_test_split(X: np.ndarray, y: np.ndarray,
                          f"(train > 0, val, test) summing to 1, got {fractions}")
     if stratify and y.ndim != 1:
         raise ValueError(f"train_val_test_split: stratify needs class labels of shape (n,), got {y.shape}")
-    rng = np.random.default_rng(rng)
+    rng = _check_rng(rng)
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(len(y))]
     parts: list[list[np.ndarray]] = [[], [], []]
     for idx in groups:
@@ -368,6 +368,16 @@ def train_val_test_split(X: np.ndarray, y: np.ndarray,
                              f"samples with fractions {fractions}")
         out += [X[idx], y[idx]]
     return tuple(out)
+
+
+
+def _check_rng(rng: RNG) -> np.random.Generator:
+    """``rng`` as a Generator: a Generator, a non-negative int seed or None (anything else: TypeError)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is not None and (isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0):
+        raise TypeError(f"rng must be a numpy Generator, a non-negative int seed or None, got {rng!r}")
+    return np.random.default_rng(rng)
 
 
 class Standardizer:
@@ -484,7 +494,7 @@ class DataLoader:
             raise TypeError(f"DataLoader: rng must be a numpy Generator, a non-negative int seed or None, "
                             f"got {rng!r}")
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
-        self.rng = np.random.default_rng(rng)
+        self.rng = _check_rng(rng)
 
     def __len__(self) -> int:
         n = len(self.X)

@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from mlcore._checks import check_number
 from mlcore.tensor import Tensor
 
 __all__ = ["gradcheck", "numerical_gradient", "relative_error", "GradcheckResult"]
@@ -37,6 +38,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
 
     Chapter 6: Backpropagation.
     """
+    eps = check_number("numerical_gradient", "eps", eps, 0, low_open=True)
     x = np.array(x, dtype=np.float64)
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
@@ -109,6 +111,8 @@ def gradcheck(
 
     Chapter 6: Backpropagation.
     """
+    eps = check_number("gradcheck", "eps", eps, 0, low_open=True)
+    tol = check_number("gradcheck", "tol", tol, 0, low_open=True)
     arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
     if not arrays:
         raise ValueError("gradcheck: needs at least one input")

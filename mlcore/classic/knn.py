@@ -57,6 +57,10 @@ def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     ndarray, shape (m, n)
         Clipped at zero: rounding in the expansion can give tiny negatives.
     """
+    A, B = np.asarray(A), np.asarray(B)
+    if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
+        raise ValueError(f"squared_distances: A and B must be 2-D with the same number of features (columns), "
+                         f"got shapes {A.shape} and {B.shape}")
     D = (A**2).sum(axis=1)[:, None] - 2.0 * (A @ B.T) + (B**2).sum(axis=1)[None, :]
     return np.maximum(D, 0.0)
 
