@@ -38,6 +38,16 @@ look their backend up in one table and hand it the work; the public functions
 (:mod:`mlcore._checks`).  Choose a backend for every call with
 :func:`set_backend` (or temporarily with :func:`use_backend`), or for one call
 with ``backend=``.
+
+Integer or boolean input (and weights) are promoted to the default float
+dtype, as in :mod:`mlcore.functional`, so an average pool of ``int64`` input
+is the exact mean, not a truncated one; complex or string input raises
+``TypeError``.  Float16 pooling runs on the NumPy path (the compiled loops
+have float32 and float64 versions only), and a convolution of an empty batch
+returns an empty output, as PyTorch does.  The compiled kernels in
+:mod:`mlcore.kernels` check their geometry themselves, so a wrong stride or
+an out-of-range index raises ``ValueError`` instead of reading or writing
+past an array's end.
 """
 
 from __future__ import annotations

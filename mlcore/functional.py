@@ -11,6 +11,13 @@ both faster and numerically safer.  Where each is derived:
 
 Batch and layer normalisation live in :mod:`mlcore.nn.normalization`
 (Chapter 13: Normalisation).
+
+Integer input: the activations and dropout promote an integer or boolean
+tensor to the default float dtype (``sigmoid`` of ``[1, 2]`` is
+``[0.731, 0.881]``, never integer zeros); complex, string and object input
+raises ``TypeError``.  The losses, like PyTorch's, reject integer
+predictions with a ``TypeError`` naming the argument (an integer prediction
+is almost always a bug, e.g. labels passed where logits were meant).
 """
 
 from __future__ import annotations
