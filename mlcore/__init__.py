@@ -21,6 +21,12 @@ The pieces, and the chapters that derive them:
 * :mod:`mlcore.rl` -- REINFORCE and DQN on Gymnasium environments (chapter 25)
 * :mod:`mlcore.attention` -- scaled dot-product attention and positional encoding (chapter 18)
 * :mod:`mlcore.generative` -- VAE, ELBO and IWAE bounds, GAN losses, packing, mode statistics (chapters 20, 21)
+* :mod:`mlcore.word2vec` -- skip-gram with negative sampling, vocabulary, word-vector queries (chapter 19);
+  :mod:`mlcore.word2vec_kernels` (its Numba trainer), :mod:`mlcore.word2vec_reference` (the NumPy oracle),
+  :mod:`mlcore.data_text` (text data sets shipped with gensim, a generated analogy corpus)
+* :mod:`mlcore.metric`, :mod:`mlcore.data_glyphs` -- metric-learning losses and a generated glyph alphabet (chapters 22, 23)
+* :mod:`mlcore.metrics`, :mod:`mlcore.data_recsys` -- AUC and log loss, generated click data (chapter 24)
+* :mod:`mlcore.conv3d`, :mod:`mlcore.data_video` -- 3-D convolution and generated motion clips (chapter 26)
 
 Every piece is loaded on first use (PEP 562): ``import mlcore`` imports
 nothing else, and ``mlcore.conv`` or ``from mlcore import Tensor`` imports
@@ -39,14 +45,14 @@ mlcore loads that module and is re-executed whenever it changes.
 
 from mlcore._lazy import attach
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _SUBMODULES = (
     "tensor", "ops", "functional", "nn", "optim", "data", "data_images", "train", "io",
     "conv", "conv_reference", "kernels", "viz", "classic", "optimize", "attention", "rl",
     "metric", "data_glyphs",
     "metrics", "data_recsys", "conv3d", "data_video",
-    "generative",
+    "generative", "word2vec", "word2vec_kernels", "word2vec_reference", "data_text",
 )
 
 _EXPORTS = {
