@@ -47,6 +47,8 @@ MODULES = [
     "mlcore.word2vec_reference",
     "mlcore.word2vec_kernels",
     "mlcore.data_text",
+    "mlcore.metric",
+    "mlcore.data_glyphs",
     "mlcore.rl",
     "mlcore.generative",
     "mlcore.rl.returns",
