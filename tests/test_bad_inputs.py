@@ -536,6 +536,26 @@ add("word2vec-noise-exponent", lambda: word2vec.noise_distribution(np.array([1.0
     "counts|negative")
 add("word2vec-alias-table", lambda: word2vec.alias_table(np.array([0.5, 0.6])), ValueError, "sum|probab")
 
+# --------------------------------------------------------------------------- rl, nn.init, data_text
+from mlcore import data_text, rl  # noqa: E402
+from mlcore.nn import init  # noqa: E402
+
+add("rl-discounted-return-gamma", lambda: rl.discounted_return([1.0, 2.0], gamma=1.5), ValueError, "gamma")
+add("rl-reward-to-go-nan", lambda: rl.reward_to_go([1.0, np.nan], gamma=0.9), ValueError, "NaN")
+add("rl-replay-capacity", lambda: rl.ReplayBuffer(0, 4), ValueError, "capacity")
+add("rl-linear-schedule-duration", lambda: rl.LinearSchedule(duration=0), ValueError, "duration")
+add("rl-exponential-schedule-tau", lambda: rl.ExponentialSchedule(tau=-1.0), ValueError, "tau")
+add("rl-mlp-in-features", lambda: rl.mlp(0, 2), ValueError, "in_features")
+add("init-fans-1d", lambda: init.kaiming_normal_(nn.Parameter(np.zeros(3))), ValueError, "at least 2 dimensions")
+add("init-gain-unknown", lambda: init.calculate_gain("swish"), ValueError, "unknown nonlinearity")
+add("init-uniform-order", lambda: init.uniform_(nn.Parameter(np.zeros((2, 2))), a=1.0, b=0.0), ValueError, "a < b")
+add("init-kaiming-mode", lambda: init.kaiming_normal_(nn.Parameter(np.zeros((2, 2))), mode="fan_mid"), ValueError,
+    "mode")
+add("init-normal-std", lambda: init.normal_(nn.Parameter(np.zeros((2, 2))), std=-1.0), ValueError, "std")
+add("data-text-lee-which", lambda: data_text.lee_corpus("foo"), ValueError, "which must be one of")
+add("data-text-pairs-name", lambda: data_text.word_similarity_pairs("foo"), ValueError, "name must be one of")
+add("data-text-analogy-n", lambda: data_text.make_analogy_corpus(0), ValueError, "n_sentences")
+
 
 @pytest.mark.parametrize("call, exc, match", CASES)
 def test_bad_input_gets_a_clear_error(call, exc, match):
@@ -696,7 +716,7 @@ def _load_pickle_refused(tmp_path):
 def _optimizer_load_state_dict_bad(tmp_path):
     lin = nn.Linear(3, 2, rng=0)
     opt = optim.Adam(lin.parameters(), lr=0.01)
-    lin.weight.grad, lin.bias.grad = np.ones((3, 2)) if lin.weight.shape == (3, 2) else np.ones((2, 3)), np.ones(2)
+    lin.weight.grad, lin.bias.grad = np.ones(lin.weight.shape), np.ones(lin.bias.shape)
     opt.step()
     before = opt.state_dict()
     bad = opt.state_dict()
