@@ -350,7 +350,7 @@ REGRESSORS = {
     "BasisFunctionRegression": BasisFunctionRegression,
 }
 CLASSIFIERS = {
-    "LogisticRegression": LogisticRegression, "GaussianClassifier": GaussianClassifier,
+    "LogisticRegression": lambda: LogisticRegression(alpha=1.0), "GaussianClassifier": GaussianClassifier,
     "KNeighborsClassifier": lambda: KNeighborsClassifier(3),
 }
 _X_COMPLEX = X2 + 1j
