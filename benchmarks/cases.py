@@ -60,7 +60,7 @@ def _torch_forward_backward(fn: Callable[..., Any], *arrays: np.ndarray) -> Run 
     return run
 
 
-def conv_case(n: int, c: int, o: int, size: int, k: int, padding: int, label: str) -> Case:
+def conv_case(n: int, c: int, o: int, size: int, k: int, padding: int, label: str, stride: int = 1) -> Case:
     """conv2d forward + backward (input, weight and bias gradients)."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, c, size, size), dtype=np.float32)
@@ -68,12 +68,14 @@ def conv_case(n: int, c: int, o: int, size: int, k: int, padding: int, label: st
     b = np.zeros(o, dtype=np.float32)
 
     def with_backend(backend: str, x_: np.ndarray) -> Run:
-        return _forward_backward(lambda *t: conv.conv2d(*t, padding=padding, backend=backend), x_, w, b)
+        return _forward_backward(lambda *t: conv.conv2d(*t, stride=stride, padding=padding, backend=backend),
+                                 x_, w, b)
 
     naive = (with_backend("naive", x[:1]), n, "1 image, x" + str(n))
-    name = f"conv2d fwd+bwd {label}: {n}x{c}x{size}x{size}, {c}->{o} {k}x{k}" + (f" pad {padding}" if padding else "")
+    name = (f"conv2d fwd+bwd {label}: {n}x{c}x{size}x{size}, {c}->{o} {k}x{k}" + (f" pad {padding}" if padding else "")
+            + (f" stride {stride}" if stride != 1 else ""))
     torch_run = _torch_forward_backward(
-        lambda *t: torch.nn.functional.conv2d(*t, padding=padding), x, w, b)
+        lambda *t: torch.nn.functional.conv2d(*t, stride=stride, padding=padding), x, w, b)
     return Case(name, with_backend("numba", x), with_backend("im2col", x), naive, torch_run)
 
 
@@ -163,6 +165,86 @@ def lenet_epoch_case(n_images: int = 10_000, batch: int = 64) -> Case:
                 None if torch is None else _torch_epoch(torch_lenet5(), X, y, batch))
 
 
+class BasicBlock(nn.Module):
+    """ResNet basic block (He et al., 2016): conv-BN-ReLU-conv-BN plus shortcut, then ReLU.
+
+    Downsampling blocks (stride 2, channels doubled) use a 1x1 stride-2 convolution and BatchNorm on
+    the shortcut (option B of the paper), in both libraries alike.
+    """
+
+    def __init__(self, c_in: int, c_out: int, stride: int, rng: np.random.Generator):
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False, rng=rng)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False, rng=rng)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.short = None
+        if stride != 1 or c_in != c_out:
+            self.short = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False, rng=rng),
+                                       nn.BatchNorm2d(c_out))
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        h = self.bn2(self.conv2(h))
+        return F.relu(h + (x if self.short is None else self.short(x)))
+
+
+class ResNet20(nn.Module):
+    """CIFAR-style ResNet-20: a 3x3 stem to 16 channels, three stages of 3 basic blocks (16/32/64 channels
+    at 32/16/8), global average pooling and a linear classifier."""
+
+    def __init__(self, n_classes: int = 10, rng: int = 0):
+        rng = np.random.default_rng(rng)
+        self.stem = nn.Conv2d(3, 16, 3, padding=1, bias=False, rng=rng)
+        self.bn = nn.BatchNorm2d(16)
+        blocks, c = [], 16
+        for c_out in (16, 32, 64):
+            for i in range(3):
+                blocks.append(BasicBlock(c, c_out, 2 if (i == 0 and c_out != 16) else 1, rng))
+                c = c_out
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(64, n_classes, rng=rng)
+
+    def forward(self, x):
+        h = self.blocks(F.relu(self.bn(self.stem(x))))
+        return self.fc(conv.global_avg_pool(h))
+
+
+def torch_resnet20(n_classes: int = 10):
+    t = torch.nn
+
+    class Block(t.Module):
+        def __init__(self, c_in, c_out, stride):
+            super().__init__()
+            self.conv1 = t.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+            self.bn1 = t.BatchNorm2d(c_out)
+            self.conv2 = t.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+            self.bn2 = t.BatchNorm2d(c_out)
+            self.short = None
+            if stride != 1 or c_in != c_out:
+                self.short = t.Sequential(t.Conv2d(c_in, c_out, 1, stride, bias=False), t.BatchNorm2d(c_out))
+
+        def forward(self, x):
+            h = torch.relu(self.bn1(self.conv1(x)))
+            h = self.bn2(self.conv2(h))
+            return torch.relu(h + (x if self.short is None else self.short(x)))
+
+    blocks, c = [], 16
+    for c_out in (16, 32, 64):
+        for i in range(3):
+            blocks.append(Block(c, c_out, 2 if (i == 0 and c_out != 16) else 1))
+            c = c_out
+    return t.Sequential(t.Conv2d(3, 16, 3, 1, 1, bias=False), t.BatchNorm2d(16), t.ReLU(), *blocks,
+                        t.AdaptiveAvgPool2d(1), t.Flatten(), t.Linear(64, n_classes))
+
+
+def resnet_epoch_case(n_images: int = 640, batch: int = 64) -> Case:
+    """One epoch of ResNet-20 on generated shapes, SGD with momentum 0.9 (no im2col or naive column)."""
+    X, y = make_shapes(n_images, rng=0)
+    return Case(f"ResNet-20 epoch: {n_images} shapes 3x32x32, batch {batch}, SGD momentum",
+                _mlcore_epoch(ResNet20(), X, y, batch), None, None,
+                None if torch is None else _torch_epoch(torch_resnet20(), X, y, batch))
+
+
 def mlp_epoch_case(batch: int = 32) -> Case:
     """One epoch of a 64-128-64-10 ReLU MLP on scikit-learn's digits (1,797 images), SGD with momentum 0.9."""
     X, y = mc.data.load_digits()
@@ -180,16 +262,20 @@ def mlp_epoch_case(batch: int = 32) -> Case:
                 _mlcore_epoch(mlcore_mlp(), X, y, batch), None, None, torch_run)
 
 
-def all_cases(n_images: int) -> list[Callable[[], Case]]:
+def all_cases(n_images: int, resnet_images: int = 640) -> list[Callable[[], Case]]:
     """Builders of every case, in the order of the table (built lazily: each allocates its data)."""
     return [
         lambda: conv_case(64, 3, 6, 32, 5, 0, "LeNet C1"),
         lambda: conv_case(64, 6, 16, 14, 5, 0, "LeNet C3"),
         lambda: conv_case(64, 16, 16, 32, 3, 1, "ResNet"),
         lambda: conv_case(64, 32, 32, 16, 3, 1, "ResNet"),
+        lambda: conv_case(64, 64, 64, 8, 3, 1, "ResNet"),
+        lambda: conv_case(64, 16, 32, 32, 3, 1, "ResNet", stride=2),
+        lambda: conv_case(64, 32, 64, 16, 3, 1, "ResNet", stride=2),
         lambda: max_pool_case(64, 6, 28),
         lambda: max_pool_case(64, 16, 32),
         lambda: batch_norm_case(64, 16, 32),
         lambda: lenet_epoch_case(n_images),
+        lambda: resnet_epoch_case(resnet_images),
         mlp_epoch_case,
     ]
