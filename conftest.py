@@ -63,6 +63,17 @@ def pytest_collect_file(file_path: Path, parent):
     return None
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Run the longest file first: tests/test_site.py builds the whole book.
+
+    With ``make test``'s two workers (``--dist loadfile``), files are handed
+    out in this order, so one worker builds the book while the other runs the
+    unit tests and the chapters; collected last, the build would start only
+    when most other work is done and run alone.
+    """
+    items.sort(key=lambda item: 0 if item.nodeid.startswith("tests/test_site.py") else 1)
+
+
 def _chapter_of(nodeid: str) -> str | None:
     path = nodeid.split("::", 1)[0]
     return path if path.startswith("chapters/") and path.endswith(".md") else None
