@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from mlcore.word2vec_kernels import sgns_train_numba
+from mlcore.word2vec_kernels import _sgns_train_kernel
 
 __all__ = [
     "tokenize", "Vocabulary", "keep_probabilities", "noise_distribution", "alias_table",
@@ -408,7 +408,7 @@ class Word2Vec:
         V, d = len(vocab), self.vector_size
         W_in = ((rng.random((V, d)) - 0.5) / d).astype(self.dtype)   # U(-0.5/d, 0.5/d), as word2vec.c
         W_out = np.zeros((V, d), dtype=self.dtype)
-        losses, pairs = sgns_train_numba(tokens, starts, keep, prob, alias, W_in, W_out, self.window,
+        losses, pairs = _sgns_train_kernel(tokens, starts, keep, prob, alias, W_in, W_out, self.window,
                                          self.negative, self.alpha, self.min_alpha, self.epochs, self.seed,
                                          self.compute_loss)
         self.vocab, self.W_in, self.W_out = vocab, W_in, W_out

@@ -7,10 +7,17 @@ runs under Numba (``cache=True``: a new process loads the compiled code from
 disk).
 
 * :func:`sgns_pair_update_numba`: the update of one pair, the compiled twin of
-  :func:`mlcore.word2vec_reference.sgns_pair_update` (the tests compare them);
-* :func:`sgns_train_numba`: epochs over the corpus, with subsampling of
-  frequent words, a dynamic window, alias sampling of noise words and a
-  linearly decaying learning rate.
+  :func:`mlcore.word2vec_reference.sgns_pair_update` (the tests compare them).
+  It checks its arguments, then calls the compiled ``_sgns_pair_update_kernel``;
+* ``_sgns_train_kernel``: epochs over the corpus, with subsampling of
+  frequent words, a dynamic window, alias sampling of noise words (``_alias_draw``)
+  and a linearly decaying learning rate.
+
+The compiled loops index arrays without bounds checks, so a wrong index would
+read or write outside an array.  They are therefore private: the public
+function checks every shape, dtype and index first, and the training loop is
+reached only through :class:`mlcore.word2vec.Word2Vec`, which builds its
+arguments itself.
 
 Randomness comes from word2vec.c's linear congruential generator
 ``x <- 25214903917 x + 11 (mod 2**64)``, seeded by the caller; we read its high
@@ -23,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["lcg_next", "lcg_uniform", "alias_draw", "sgns_pair_update_numba", "sgns_train_numba"]
+__all__ = ["lcg_next", "lcg_uniform", "sgns_pair_update_numba"]
 
 _MULTIPLIER = np.uint64(25214903917)
 _INCREMENT = np.uint64(11)
@@ -52,7 +59,7 @@ def lcg_uniform(state):
 
 
 @njit(cache=True)
-def alias_draw(prob, alias, state):
+def _alias_draw(prob, alias, state):
     """Draw one index from a distribution in alias form (Walker's method): O(1) per draw.
 
     Chapter 19: Word embeddings.  Pick a column ``i`` uniformly, keep it with
@@ -87,7 +94,7 @@ def _log_sigmoid(x):
 
 
 @njit(cache=True, fastmath=True)
-def sgns_pair_update_numba(W_in, W_out, word, target, negatives, lr, work, compute_loss=True):
+def _sgns_pair_update_kernel(W_in, W_out, word, target, negatives, lr, work, compute_loss=True):
     """One SGD step of skip-gram with negative sampling on one pair, in place; returns the loss before it.
 
     Chapter 19: Word embeddings.  Same arithmetic and order as
@@ -142,7 +149,7 @@ def sgns_pair_update_numba(W_in, W_out, word, target, negatives, lr, work, compu
 
 
 @njit(cache=True, fastmath=True)
-def sgns_train_numba(tokens, starts, keep_prob, noise_prob, noise_alias, W_in, W_out,
+def _sgns_train_kernel(tokens, starts, keep_prob, noise_prob, noise_alias, W_in, W_out,
                      window, negative, alpha, min_alpha, epochs, seed, compute_loss):
     """Train skip-gram with negative sampling over ``epochs`` passes of a corpus; vectors change in place.
 
@@ -157,7 +164,7 @@ def sgns_train_numba(tokens, starts, keep_prob, noise_prob, noise_alias, W_in, W
     keep_prob : ndarray of float64, shape (V,)
         Probability of keeping each occurrence of a word (subsampling), redrawn every epoch.
     noise_prob, noise_alias : ndarrays, shape (V,)
-        The noise distribution in alias form (see :func:`alias_draw`).
+        The noise distribution in alias form (see ``_alias_draw``).
     W_in, W_out : ndarray, shape (V, d)
         Input and output vectors, updated in place.
     window : int
@@ -216,12 +223,63 @@ def sgns_train_numba(tokens, starts, keep_prob, noise_prob, noise_alias, W_in, W
                     if q == pos:
                         continue
                     for j in range(negative):
-                        state, noise_word = alias_draw(noise_prob, noise_alias, state)
+                        state, noise_word = _alias_draw(noise_prob, noise_alias, state)
                         negatives[j] = noise_word
                     # as in word2vec.c: the context word's input vector predicts the centre word
-                    loss_sum += sgns_pair_update_numba(W_in, W_out, buf[q], centre, negatives, lr, work,
+                    loss_sum += _sgns_pair_update_kernel(W_in, W_out, buf[q], centre, negatives, lr, work,
                                                        compute_loss)
                     n_pairs += 1
         losses[epoch] = loss_sum / max(n_pairs, 1)
         pair_counts[epoch] = n_pairs
     return losses, pair_counts
+
+
+def sgns_pair_update_numba(W_in, W_out, word, target, negatives, lr, work, compute_loss=True):
+    """One SGD step of skip-gram with negative sampling on one pair, in place; returns the loss before it.
+
+    Chapter 19: Word embeddings.  Checks every argument (the compiled loop
+    ``_sgns_pair_update_kernel`` does not), then runs it: ``g = lr * (y -
+    sigmoid(u_t . v))``, ``e += g u_t``, ``u_t += g v`` for the target (``y = 1``)
+    and each noise word other than the target (``y = 0``), then ``v += e``.
+
+    Parameters
+    ----------
+    W_in, W_out : ndarray, shape (V, d)
+        Input and output vectors, both float32 or both float64, C-contiguous; updated in place.
+    word, target : int
+        Rows of the input word and of the target word, in ``[0, V)``.
+    negatives : ndarray of int64, shape (k,)
+        Rows of the noise words, in ``[0, V)``.
+    lr : float
+        Learning rate (finite).
+    work : ndarray, shape (d,)
+        Scratch space for ``e`` (overwritten), of the vectors' dtype.
+    compute_loss : bool
+        Whether to compute the loss; 0.0 is returned when it is off.
+    """
+    for name, W in (("W_in", W_in), ("W_out", W_out)):
+        if not isinstance(W, np.ndarray) or W.ndim != 2 or W.dtype not in (np.float32, np.float64):
+            raise TypeError(f"sgns_pair_update_numba: {name} must be a 2-D float32 or float64 array")
+        if not W.flags.c_contiguous or not W.flags.writeable:
+            raise ValueError(f"sgns_pair_update_numba: {name} must be C-contiguous and writeable")
+    if W_in.shape != W_out.shape or W_in.dtype != W_out.dtype:
+        raise ValueError(f"sgns_pair_update_numba: W_in {W_in.shape} {W_in.dtype} and W_out "
+                         f"{W_out.shape} {W_out.dtype} must have the same shape and dtype")
+    V, d = W_in.shape
+    for name, index in (("word", word), ("target", target)):
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"sgns_pair_update_numba: {name} must be an integer, got {index!r}")
+        if not 0 <= index < V:
+            raise ValueError(f"sgns_pair_update_numba: {name} = {index} is outside [0, {V})")
+    if not isinstance(negatives, np.ndarray) or negatives.ndim != 1 or negatives.dtype != np.int64:
+        raise TypeError("sgns_pair_update_numba: negatives must be a 1-D int64 array")
+    if negatives.size and (negatives.min() < 0 or negatives.max() >= V):
+        raise ValueError(f"sgns_pair_update_numba: negatives must lie in [0, {V})")
+    if not np.isfinite(lr):
+        raise ValueError(f"sgns_pair_update_numba: lr must be finite, got {lr!r}")
+    if (not isinstance(work, np.ndarray) or work.shape != (d,) or work.dtype != W_in.dtype
+            or not work.flags.writeable):
+        raise ValueError(f"sgns_pair_update_numba: work must be a writeable array of shape ({d},) "
+                         f"and dtype {W_in.dtype}")
+    return _sgns_pair_update_kernel(W_in, W_out, int(word), int(target), negatives, float(lr), work,
+                                    bool(compute_loss))

@@ -9,7 +9,7 @@ import pytest
 from mlcore.gradcheck import numerical_gradient, relative_error
 from mlcore.word2vec import (Vocabulary, Word2Vec, WordVectors, alias_table, keep_probabilities,
                              noise_distribution, tokenize)
-from mlcore.word2vec_kernels import alias_draw, lcg_uniform, sgns_pair_update_numba
+from mlcore.word2vec_kernels import _alias_draw as alias_draw, lcg_uniform, sgns_pair_update_numba
 from mlcore.word2vec_reference import sgns_pair_grad, sgns_pair_loss, sgns_pair_update
 
 
@@ -230,3 +230,30 @@ def test_bundled_text_data():
         T.lee_corpus("train")
     with pytest.raises(FileNotFoundError):
         T.gensim_test_data("no_such_file.txt")
+
+
+def _pair_args(V=5, d=3, dtype=np.float64):
+    rng = np.random.default_rng(0)
+    return dict(W_in=rng.normal(size=(V, d)).astype(dtype), W_out=rng.normal(size=(V, d)).astype(dtype),
+                word=1, target=2, negatives=np.array([0, 3], dtype=np.int64), lr=0.1,
+                work=np.empty(d, dtype=dtype))
+
+
+@pytest.mark.parametrize("change, error, match", [
+    (dict(word=5), ValueError, "word = 5 is outside"),
+    (dict(target=-1), ValueError, "target = -1 is outside"),
+    (dict(word=1.0), TypeError, "word must be an integer"),
+    (dict(negatives=np.array([0, 7], dtype=np.int64)), ValueError, "negatives must lie in"),
+    (dict(negatives=np.array([0, 1], dtype=np.int32)), TypeError, "negatives must be a 1-D int64"),
+    (dict(W_out=np.zeros((4, 3))), ValueError, "same shape and dtype"),
+    (dict(W_in=np.zeros((5, 3), dtype=np.int64)), TypeError, "W_in must be a 2-D float32 or float64"),
+    (dict(work=np.empty(2)), ValueError, "work must be a writeable array of shape"),
+    (dict(lr=float("nan")), ValueError, "lr must be finite"),
+])
+def test_pair_update_checks_its_arguments_and_changes_nothing(change, error, match):
+    """The compiled loop has no bounds checks; the public function checks everything first."""
+    args = {**_pair_args(), **change}
+    before = (args["W_in"].copy(), args["W_out"].copy())
+    with pytest.raises(error, match=match):
+        sgns_pair_update_numba(**args)
+    assert np.array_equal(args["W_in"], before[0]) and np.array_equal(args["W_out"], before[1])
