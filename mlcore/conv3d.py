@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from mlcore._checks import check_int, check_int_tuple
+from mlcore._checks import check_float_tensor, check_int, check_int_tuple
 from mlcore.tensor import Context, Function, Tensor, as_tensor
 
 __all__ = ["conv3d", "Conv3dFunction", "conv3d_forward", "conv3d_backward", "conv3d_loops", "conv3d_output_shape"]
@@ -147,13 +147,14 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     :func:`conv3d_output_shape`.  Chapter 26: Action recognition in videos.
     """
     name = "conv3d"
-    x, w = as_tensor(input), as_tensor(weight)
+    # Integer input is promoted to the default float dtype, as conv2d does; the weight must be float.
+    x, w = check_float_tensor(name, "input", input), as_tensor(weight)
     if x.ndim != 5:
         raise ValueError(f"{name}: input must be 5-D (N, C, D, H, W), got shape {x.shape}")
     if w.ndim != 5:
         raise ValueError(f"{name}: weight must be 5-D (out_channels, in_channels, KD, KH, KW), got shape {w.shape}")
-    if x.data.dtype.kind != "f" or w.data.dtype.kind != "f":
-        raise TypeError(f"{name}: input and weight must be floating point, got {x.data.dtype} and {w.data.dtype}")
+    if w.data.dtype.kind != "f":
+        raise TypeError(f"{name}: weight must be floating point, got {w.data.dtype}")
     if check_int(name, "groups", groups) != 1:
         raise ValueError(f"{name}: groups must be 1 (grouped 3-D convolution is not implemented), got {groups}")
     if w.shape[1] != x.shape[1]:

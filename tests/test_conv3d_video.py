@@ -63,8 +63,15 @@ def test_layer_and_errors():
         nn.Conv3d(2, 2, 3, groups=2)
     with pytest.raises(ValueError, match="kernel_size"):
         nn.Conv3d(1, 1, (3, 3))
-    with pytest.raises(TypeError, match="floating"):
-        conv3d(np.zeros((1, 1, 3, 3, 3), np.int64), np.zeros((1, 1, 1, 1, 1)))
+    with pytest.raises(TypeError, match="weight must be floating point"):
+        conv3d(np.zeros((1, 1, 3, 3, 3)), np.zeros((1, 1, 1, 1, 1), np.int64))
+    with pytest.raises(TypeError, match="real-valued"):
+        conv3d(np.zeros((1, 1, 3, 3, 3), np.complex128), np.zeros((1, 1, 1, 1, 1)))
+    # integer input is promoted to the default float dtype, as conv2d does
+    x_int = np.arange(27).reshape(1, 1, 3, 3, 3) % 4
+    w = np.full((1, 1, 1, 1, 1), 0.5, dtype=mc.get_default_dtype())
+    got = conv3d(x_int, w).data
+    assert got.dtype.kind == "f" and np.allclose(got, 0.5 * x_int)
 
 
 def test_clips_shapes_determinism_balance():

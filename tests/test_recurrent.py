@@ -323,8 +323,12 @@ def test_bad_inputs_and_states(cls):
         m(mc.Tensor(np.zeros((5, 2, 4))))
     with pytest.raises(ValueError, match="expected an input of shape"):
         m(mc.Tensor(np.zeros((5, 2, 3, 1))))
-    with pytest.raises(TypeError, match="floating-point"):
-        m(np.zeros((5, 2, 3), dtype=np.int64))
+    with pytest.raises(TypeError, match="real-valued"):
+        m(np.zeros((5, 2, 3), dtype=np.complex128))
+    # integer input is promoted to the default float dtype, as in functional and conv
+    x_int = np.arange(30).reshape(5, 2, 3) % 3
+    out_int, out_float = m(x_int)[0], m(mc.Tensor(x_int.astype(mc.get_default_dtype())))[0]
+    assert out_int.dtype.kind == "f" and np.array_equal(out_int.data, out_float.data)
     good = np.zeros((2, 2, 4))
     bad = np.zeros((1, 2, 4))
     if cls is nn.LSTM:

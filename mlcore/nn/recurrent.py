@@ -35,6 +35,7 @@ import numpy as np
 
 from mlcore import functional as F
 from mlcore import ops
+from mlcore._checks import check_float_tensor
 from mlcore._random import check_rng
 from mlcore.nn.module import Module, Parameter
 from mlcore.tensor import Context, Function, Tensor, as_tensor
@@ -361,10 +362,9 @@ def _check_nonlinearity(name: str, nonlinearity: Any) -> str:
 
 
 def _float_input(name: str, x: Any) -> Tensor:
-    x = as_tensor(x)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be a floating-point tensor, got dtype {x.dtype}")
-    return x
+    # Integer and boolean input is promoted to the default float dtype, as in
+    # functional and conv; complex, string and object input raises TypeError.
+    return check_float_tensor(name, "input", x)
 
 
 def _check_state(name: str, what: str, state: Any, shape: tuple[int, ...], dtype) -> Tensor:
