@@ -137,3 +137,11 @@ def test_html_catches_a_solution_line_turned_into_a_list_item():
             '<li><p>\\(\\alpha\\) for negative inputs, see {eq}`eq-leaky`.</p></li></ul></div>')
     found = raw_markup_leaks(PAGE.format(body=body))
     assert len(found) == 2, found
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_sources_are_named_the_way_a_reader_can_find_them(chapter: Path):
+    """The book's planning notes are files a reader never sees ("seed 004"): name a paper or a public repository."""
+    text = chapter.read_text(encoding="utf8")
+    found = re.findall(r"\bseed\s+00\d\b", text, flags=re.IGNORECASE)
+    assert not found, f"{chapter.name} names the planning notes by file: {found}"
